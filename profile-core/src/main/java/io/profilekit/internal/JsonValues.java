@@ -1,0 +1,220 @@
+package io.profilekit.internal;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Instant;
+import java.util.AbstractList;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * JSON-like values as ProfileKit holds them: {@code String}, {@code Long}, {@code Double},
+ * {@code BigDecimal}, {@code Boolean}, {@code Instant}, {@code List}, {@code Map<String, ?>} and
+ * {@code null}. Not part of the API.
+ *
+ * <p>{@link #normalize} turns what callers pass (an {@code Integer}, a {@code HashMap}) into that
+ * canonical, deeply unmodifiable form, so that equal inputs give equal stored values whatever
+ * their Java type was.
+ */
+public final class JsonValues {
+    private JsonValues() {
+    }
+
+    /** A map already normalized and frozen: {@link #freezeMap} returns it unchanged. */
+    public static final class FrozenMap extends AbstractMap<String, Object> {
+        private final Map<String, Object> delegate;
+
+        FrozenMap(Map<String, Object> delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Set<Entry<String, Object>> entrySet() {
+            return Collections.unmodifiableMap(delegate).entrySet();
+        }
+
+        @Override
+        public Object get(Object key) {
+            return delegate.get(key);
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return delegate.containsKey(key);
+        }
+
+        @Override
+        public int size() {
+            return delegate.size();
+        }
+    }
+
+    /** A list already normalized and frozen. */
+    public static final class FrozenList extends AbstractList<Object> implements java.util.RandomAccess {
+        private final Object[] items;
+
+        FrozenList(Object[] items) {
+            this.items = items;
+        }
+
+        @Override
+        public Object get(int index) {
+            return items[index];
+        }
+
+        @Override
+        public int size() {
+            return items.length;
+        }
+    }
+
+    public static final Map<String, Object> EMPTY_MAP = new FrozenMap(new LinkedHashMap<>());
+
+    /**
+     * Wraps a map the caller built and will never touch again, without copying. Its values must
+     * already be normalized (the JSON codec builds such maps).
+     */
+    public static Map<String, Object> adoptMap(LinkedHashMap<String, Object> owned) {
+        return owned.isEmpty() ? EMPTY_MAP : new FrozenMap(owned);
+    }
+
+    /** Wraps a list the caller built and will never touch again, without copying. */
+    public static List<Object> adoptList(List<Object> owned) {
+        return new FrozenList(owned.toArray());
+    }
+
+    /** Normalizes and freezes a map of properties; returns it as is when it is already frozen. */
+    public static Map<String, Object> freezeMap(Map<String, ?> map) {
+        if (map instanceof FrozenMap frozen) {
+            return frozen;
+        }
+        if (map.isEmpty()) {
+            return EMPTY_MAP;
+        }
+        LinkedHashMap<String, Object> copy = new LinkedHashMap<>(Math.max(4, map.size() * 2));
+        for (Map.Entry<String, ?> e : map.entrySet()) {
+            if (e.getKey() == null) {
+                throw new IllegalArgumentException("property names must not be null");
+            }
+            copy.put(e.getKey(), normalize(e.getValue()));
+        }
+        return new FrozenMap(copy);
+    }
+
+    /**
+     * Returns the canonical form of a JSON-like value: integral numbers become {@code Long},
+     * {@code Float} becomes {@code Double}, collections become unmodifiable copies.
+     *
+     * @throws IllegalArgumentException for a value of another type, or a non-finite number
+     */
+    public static Object normalize(Object value) {
+        if (value == null || value instanceof String || value instanceof Long || value instanceof Boolean
+                || value instanceof Instant || value instanceof FrozenMap || value instanceof FrozenList) {
+            return value;
+        }
+        if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
+            return ((Number) value).longValue();
+        }
+        if (value instanceof Double d) {
+            return checkFinite(d);
+        }
+        if (value instanceof Float f) {
+            return checkFinite(Double.parseDouble(f.toString()));
+        }
+        if (value instanceof BigDecimal bd) {
+            return bd;
+        }
+        if (value instanceof BigInteger bi) {
+            return bi.bitLength() < 64 ? (Object) bi.longValue() : new BigDecimal(bi);
+        }
+        if (value instanceof CharSequence cs) {
+            return cs.toString();
+        }
+        if (value instanceof Map<?, ?> m) {
+            LinkedHashMap<String, Object> copy = new LinkedHashMap<>(Math.max(4, m.size() * 2));
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!(e.getKey() instanceof String key)) {
+                    throw new IllegalArgumentException("map keys must be strings, got " + describe(e.getKey()));
+                }
+                copy.put(key, normalize(e.getValue()));
+            }
+            return new FrozenMap(copy);
+        }
+        if (value instanceof Iterable<?> it) {
+            List<Object> copy = new ArrayList<>();
+            for (Object o : it) {
+                copy.add(normalize(o));
+            }
+            return new FrozenList(copy.toArray());
+        }
+        if (value instanceof Object[] arr) {
+            Object[] copy = new Object[arr.length];
+            for (int i = 0; i < arr.length; i++) {
+                copy[i] = normalize(arr[i]);
+            }
+            return new FrozenList(copy);
+        }
+        throw new IllegalArgumentException("not a JSON-like value: " + value.getClass().getName()
+                + " (use String, Number, Boolean, Instant, List, Map or null)");
+    }
+
+    private static Double checkFinite(double d) {
+        if (Double.isNaN(d) || Double.isInfinite(d)) {
+            throw new IllegalArgumentException("not a finite number: " + d);
+        }
+        return d;
+    }
+
+    /** The JSON type name of a value, for error messages. */
+    public static String typeName(Object value) {
+        if (value == null) {
+            return "null";
+        }
+        if (value instanceof String) {
+            return "string";
+        }
+        if (value instanceof Number) {
+            return "number";
+        }
+        if (value instanceof Boolean) {
+            return "boolean";
+        }
+        if (value instanceof Instant) {
+            return "timestamp";
+        }
+        if (value instanceof List) {
+            return "list";
+        }
+        if (value instanceof Map) {
+            return "object";
+        }
+        return value.getClass().getSimpleName();
+    }
+
+    /**
+     * Renders a value for an error message: strings quoted, long values cut at 64 characters, so
+     * that a hostile value cannot blow up a log line.
+     */
+    public static String describe(Object value) {
+        String s;
+        if (value == null) {
+            return "null";
+        } else if (value instanceof String str) {
+            s = '"' + str.replace("\"", "\\\"") + '"';
+        } else if (value instanceof BigDecimal bd) {
+            s = bd.toPlainString().length() > 64 ? bd.toString() : bd.toPlainString();
+        } else if (value instanceof Map<?, ?> m) {
+            s = "an object of " + m.size() + " properties";
+        } else if (value instanceof List<?> l) {
+            s = "a list of " + l.size() + " items";
+        } else {
+            s = String.valueOf(value);
+        }
+        return s.length() > 64 ? s.substring(0, 61) + "...\"" : s;
+    }
+}
