@@ -1,0 +1,113 @@
+package io.profilekit;
+
+import io.profilekit.internal.Hashing;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Turns an event into a {@link Delta}: the attribute operations it makes on its user's profile.
+ * Rules are declared per event type; each rule is plain Java, so custom logic needs no special hook.
+ *
+ * <pre>{@code
+ * ProfileReducer reducer = ProfileReducer.builder()
+ *     .on("page_view", (e, p) -> p.increment("page_views")
+ *         .set("last_url", e.string("url"))
+ *         .recent("recent_pages", e.string("url"), 10))
+ *     .on("purchase", (e, p) -> p.increment("purchases")
+ *         .add("lifetime_value", e.decimal("amount"))
+ *         .setOnce("first_purchase_at", e.timestamp())
+ *         .recent("recent_orders", e.string("order_id"), 10)
+ *         .topN("favorite_categories", e.string("category"), 5))
+ *     .onEvery((e, p) -> p.set("last_seen", e.timestamp())
+ *         .decay("engagement", 1.0, Duration.ofDays(7)))
+ *     .build();
+ * }</pre>
+ *
+ * <p>A reducer never touches a store; it is a pure function of the event. Immutable and
+ * thread-safe once built (its rules must be too, which lambdas over events are).
+ */
+public final class ProfileReducer {
+
+    /** One rule: the operations an event makes, declared on the event's {@link DeltaBuilder}. */
+    @FunctionalInterface
+    public interface Rule {
+        /**
+         * Declares the operations for one event. May throw {@link IllegalArgumentException} for an
+         * event it cannot handle; the event is then rejected with that message.
+         */
+        void apply(Event event, DeltaBuilder profile);
+    }
+
+    private final Map<String, Rule[]> byType;
+    private final Rule[] every;
+    private final Rule[] otherwise;
+
+    private ProfileReducer(Builder b) {
+        Map<String, Rule[]> m = new HashMap<>();
+        b.byType.forEach((type, rules) -> m.put(type, rules.toArray(new Rule[0])));
+        this.byType = m;
+        this.every = b.every.toArray(new Rule[0]);
+        this.otherwise = b.otherwise.toArray(new Rule[0]);
+    }
+
+    /** A builder with no rules. Not thread-safe. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The delta of one event: the rules for its type, or the {@code otherwise} rules when it has
+     * none, then the rules for every event.
+     *
+     * @throws IllegalArgumentException when a rule finds the event unusable
+     */
+    public Delta reduce(Event event) {
+        DeltaBuilder p = new DeltaBuilder(event.timestamp().toEpochMilli(), Hashing.hash64(event.eventId()));
+        Rule[] rules = byType.get(event.type());
+        for (Rule r : rules != null ? rules : otherwise) {
+            r.apply(event, p);
+        }
+        for (Rule r : every) {
+            r.apply(event, p);
+        }
+        return p.build();
+    }
+
+    /** Builds a {@link ProfileReducer}. Mutable and not thread-safe. */
+    public static final class Builder {
+        private final Map<String, List<Rule>> byType = new HashMap<>();
+        private final List<Rule> every = new ArrayList<>();
+        private final List<Rule> otherwise = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** Adds a rule for events of the given type (several rules for one type run in order). */
+        public Builder on(String type, Rule rule) {
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(rule, "rule");
+            byType.computeIfAbsent(type, t -> new ArrayList<>()).add(rule);
+            return this;
+        }
+
+        /** Adds a rule that runs for every event, after the rules of its type. */
+        public Builder onEvery(Rule rule) {
+            every.add(Objects.requireNonNull(rule, "rule"));
+            return this;
+        }
+
+        /** Adds a rule for events whose type has no {@link #on} rule (custom events, say). */
+        public Builder otherwise(Rule rule) {
+            otherwise.add(Objects.requireNonNull(rule, "rule"));
+            return this;
+        }
+
+        public ProfileReducer build() {
+            return new ProfileReducer(this);
+        }
+    }
+}

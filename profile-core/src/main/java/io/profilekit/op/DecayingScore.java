@@ -1,0 +1,114 @@
+package io.profilekit.op;
+
+import java.util.Arrays;
+
+/**
+ * {@code decay}: a score where each event adds {@code amount} and every contribution halves each
+ * {@code halfLife}: value at {@code now} = sum of {@code amount * 2^-((now - t) / halfLife)}.
+ *
+ * <p>Exact and order independent: each contribution is scaled to the start of its bucket (a bucket
+ * spans {@value #HALF_LIVES_PER_BUCKET} half-lives) and added as a fixed-point integer with
+ * {@value #FRACTION_BITS} fraction bits, so sums are integer sums. Only the newest {@value #BUCKETS}
+ * buckets by event time are kept: older ones have decayed by more than 2^-56 and are dropped.
+ * Amounts must lie within +/-1e9.
+ *
+ * @param halfLifeMillis the half-life in milliseconds
+ * @param buckets        bucket indexes (event time / bucket span), ascending
+ * @param sums           fixed-point sums, one per bucket
+ * @param updatedAt      newest event time in epoch milliseconds
+ */
+public record DecayingScore(long halfLifeMillis, long[] buckets, long[] sums, long updatedAt) implements Operation {
+    public static final int HALF_LIVES_PER_BUCKET = 8;
+    public static final int BUCKETS = 8;
+    public static final int FRACTION_BITS = 20;
+    static final double MAX_AMOUNT = 1e9;
+
+    public DecayingScore {
+        if (halfLifeMillis <= 0) {
+            throw new IllegalArgumentException("decay half-life must be positive, got " + halfLifeMillis + " ms");
+        }
+        if (buckets.length != sums.length) {
+            throw new IllegalArgumentException("decay buckets and sums differ in length");
+        }
+    }
+
+    /** A delta adding {@code amount} at event time {@code time}. */
+    public static DecayingScore of(double amount, long time, long halfLifeMillis) {
+        if (!(Math.abs(amount) <= MAX_AMOUNT)) {
+            throw new IllegalArgumentException("decay amount must be a number within +/-1e9, got " + amount);
+        }
+        if (halfLifeMillis <= 0) {
+            throw new IllegalArgumentException("decay half-life must be positive, got " + halfLifeMillis + " ms");
+        }
+        long span = halfLifeMillis * HALF_LIVES_PER_BUCKET;
+        long bucket = Math.floorDiv(time, span);
+        double halfLivesIntoBucket = (double) (time - bucket * span) / halfLifeMillis;
+        long fixed = Math.round(Math.scalb(amount * StrictMath.pow(2.0, halfLivesIntoBucket), FRACTION_BITS));
+        return new DecayingScore(halfLifeMillis, new long[] {bucket}, new long[] {fixed}, time);
+    }
+
+    @Override
+    public Operation merge(Operation other) {
+        if (!(other instanceof DecayingScore o) || o.halfLifeMillis != halfLifeMillis) {
+            return Operation.newerOf(this, other);
+        }
+        long[] b = new long[buckets.length + o.buckets.length];
+        long[] s = new long[b.length];
+        int i = 0;
+        int j = 0;
+        int k = 0;
+        while (i < buckets.length || j < o.buckets.length) {
+            if (j >= o.buckets.length || (i < buckets.length && buckets[i] < o.buckets[j])) {
+                b[k] = buckets[i];
+                s[k++] = sums[i++];
+            } else if (i >= buckets.length || o.buckets[j] < buckets[i]) {
+                b[k] = o.buckets[j];
+                s[k++] = o.sums[j++];
+            } else {
+                b[k] = buckets[i];
+                s[k++] = Counter.saturatedAdd(sums[i++], o.sums[j++]);
+            }
+        }
+        long newest = b[k - 1];
+        int from = 0;
+        while (b[from] <= newest - BUCKETS) {
+            from++;
+        }
+        return new DecayingScore(halfLifeMillis, Arrays.copyOfRange(b, from, k), Arrays.copyOfRange(s, from, k),
+                Math.max(updatedAt, o.updatedAt));
+    }
+
+    /** The score at {@code nowMillis}, as a double. */
+    @Override
+    public Object read(long nowMillis) {
+        long span = halfLifeMillis * HALF_LIVES_PER_BUCKET;
+        double total = 0;
+        for (int i = 0; i < buckets.length; i++) {
+            double halfLives = (double) (buckets[i] * span - nowMillis) / halfLifeMillis;
+            total += Math.scalb((double) sums[i], -FRACTION_BITS) * StrictMath.pow(2.0, halfLives);
+        }
+        return total;
+    }
+
+    @Override
+    public String kind() {
+        return "decay";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DecayingScore d && d.halfLifeMillis == halfLifeMillis && d.updatedAt == updatedAt
+                && Arrays.equals(d.buckets, buckets) && Arrays.equals(d.sums, sums);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(halfLifeMillis) * 31 + Arrays.hashCode(buckets) * 17 + Arrays.hashCode(sums);
+    }
+
+    @Override
+    public String toString() {
+        return "DecayingScore[halfLifeMillis=" + halfLifeMillis + ", buckets=" + Arrays.toString(buckets)
+                + ", sums=" + Arrays.toString(sums) + ", updatedAt=" + updatedAt + "]";
+    }
+}

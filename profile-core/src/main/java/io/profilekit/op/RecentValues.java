@@ -1,0 +1,94 @@
+package io.profilekit.op;
+
+import io.profilekit.internal.ValueOrder;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * {@code recent}: the {@code capacity} most recent values by event time, newest first. A value
+ * added twice by the same event is held once; the same value from two events is held twice.
+ *
+ * <p>When the capacity changes between deployments, the capacity of the operand updated last wins.
+ *
+ * @param capacity the bound, at least 1
+ * @param entries  newest first, never more than {@code capacity}
+ */
+public record RecentValues(int capacity, List<Entry> entries) implements Operation {
+
+    /** One value with the event time and event id hash that added it. */
+    public record Entry(Object value, long time, long tie) {
+    }
+
+    /** Newest first; ties broken by event id hash, then value: a total order. */
+    static final Comparator<Entry> NEWEST_FIRST = (a, b) -> {
+        int c = Long.compare(b.time, a.time);
+        if (c == 0) {
+            c = Long.compare(b.tie, a.tie);
+        }
+        return c != 0 ? c : ValueOrder.INSTANCE.compare(b.value, a.value);
+    };
+
+    public RecentValues {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("recent capacity must be at least 1, got " + capacity);
+        }
+        entries = List.copyOf(Objects.requireNonNull(entries, "entries"));
+    }
+
+    /** A delta adding one value. */
+    public static RecentValues of(Object value, long time, long tie, int capacity) {
+        return new RecentValues(capacity, List.of(new Entry(value, time, tie)));
+    }
+
+    @Override
+    public long updatedAt() {
+        return entries.isEmpty() ? Long.MIN_VALUE : entries.get(0).time;
+    }
+
+    @Override
+    public Operation merge(Operation other) {
+        if (!(other instanceof RecentValues o)) {
+            return Operation.newerOf(this, other);
+        }
+        int cap = updatedAt() != o.updatedAt() ? (updatedAt() > o.updatedAt() ? capacity : o.capacity)
+                : Math.max(capacity, o.capacity);
+        List<Entry> merged = new ArrayList<>(Math.min(cap, entries.size() + o.entries.size()));
+        int i = 0;
+        int j = 0;
+        while (merged.size() < cap && (i < entries.size() || j < o.entries.size())) {
+            Entry next;
+            if (j >= o.entries.size()) {
+                next = entries.get(i++);
+            } else if (i >= entries.size()) {
+                next = o.entries.get(j++);
+            } else {
+                int c = NEWEST_FIRST.compare(entries.get(i), o.entries.get(j));
+                if (c == 0) {
+                    j++; // the same entry on both sides: keep one
+                }
+                next = c <= 0 ? entries.get(i++) : o.entries.get(j++);
+            }
+            if (merged.isEmpty() || NEWEST_FIRST.compare(merged.get(merged.size() - 1), next) != 0) {
+                merged.add(next);
+            }
+        }
+        return new RecentValues(cap, merged);
+    }
+
+    @Override
+    public Object read(long nowMillis) {
+        List<Object> values = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            values.add(e.value);
+        }
+        return List.copyOf(values);
+    }
+
+    @Override
+    public String kind() {
+        return "recent";
+    }
+}

@@ -1,0 +1,86 @@
+package io.profilekit.op;
+
+import io.profilekit.internal.ValueOrder;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * {@code topN}: the most frequent values. Holds exact counts for up to {@code capacity} distinct
+ * values (by default four times {@code n}); past that it keeps the most frequent, ties broken by
+ * value. Results are exact and order independent while a user has at most {@code capacity}
+ * distinct values; beyond it, the counts of rarely seen values are approximate, as with any bounded
+ * frequent-items summary.
+ *
+ * @param n        how many values a read returns
+ * @param capacity how many counters are kept, at least {@code n}
+ * @param counts   most frequent first
+ */
+public record TopValues(int n, int capacity, List<Count> counts) implements Operation {
+
+    /** A value and how many times it was seen. */
+    public record Count(Object value, long count, long lastSeen) {
+    }
+
+    static final Comparator<Count> ORDER = (a, b) -> {
+        int c = Long.compare(b.count, a.count);
+        return c != 0 ? c : ValueOrder.INSTANCE.compare(a.value, b.value);
+    };
+
+    public TopValues {
+        if (n < 1 || capacity < n) {
+            throw new IllegalArgumentException("topN needs 1 <= n <= capacity, got n=" + n + ", capacity=" + capacity);
+        }
+        counts = List.copyOf(Objects.requireNonNull(counts, "counts"));
+    }
+
+    /** A delta counting one value. */
+    public static TopValues of(Object value, long time, int n, int capacity) {
+        return new TopValues(n, capacity, List.of(new Count(value, 1, time)));
+    }
+
+    @Override
+    public long updatedAt() {
+        long max = Long.MIN_VALUE;
+        for (Count c : counts) {
+            max = Math.max(max, c.lastSeen);
+        }
+        return max;
+    }
+
+    @Override
+    public Operation merge(Operation other) {
+        if (!(other instanceof TopValues o) || o.n != n || o.capacity != capacity) {
+            return Operation.newerOf(this, other);
+        }
+        Map<Object, Count> sum = new HashMap<>((counts.size() + o.counts.size()) * 2);
+        for (Count c : counts) {
+            sum.put(c.value, c);
+        }
+        for (Count c : o.counts) {
+            sum.merge(c.value, c, (x, y) -> new Count(x.value, Counter.saturatedAdd(x.count, y.count),
+                    Math.max(x.lastSeen, y.lastSeen)));
+        }
+        List<Count> merged = new ArrayList<>(sum.values());
+        merged.sort(ORDER);
+        return new TopValues(n, capacity, merged.size() > capacity ? merged.subList(0, capacity) : merged);
+    }
+
+    @Override
+    public Object read(long nowMillis) {
+        List<Object> values = new ArrayList<>(Math.min(n, counts.size()));
+        for (int i = 0; i < counts.size() && i < n; i++) {
+            values.add(counts.get(i).value);
+        }
+        return List.copyOf(values);
+    }
+
+    @Override
+    public String kind() {
+        return "topN";
+    }
+}

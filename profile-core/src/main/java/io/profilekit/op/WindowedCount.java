@@ -1,0 +1,114 @@
+package io.profilekit.op;
+
+import java.util.Arrays;
+
+/**
+ * {@code windowedCount}: how many events fell in the last {@code window} by event time, counted in
+ * buckets of {@code bucket} length. Only the buckets that can still be inside the window of the
+ * newest event are kept, so an event that arrives after its bucket left the window is not counted
+ * (whatever the arrival order, the kept buckets are the same).
+ *
+ * <p>A read at {@code now} sums the buckets from the one holding {@code now - window} (exclusive
+ * of older ones) to the one holding {@code now}: the window's edge has the bucket's granularity.
+ *
+ * @param windowMillis the window length in milliseconds
+ * @param bucketMillis the bucket length in milliseconds, at most the window
+ * @param buckets      bucket indexes (event time / bucket length), ascending
+ * @param counts       counts, one per bucket
+ * @param updatedAt    newest event time in epoch milliseconds
+ */
+public record WindowedCount(long windowMillis, long bucketMillis, long[] buckets, long[] counts, long updatedAt)
+        implements Operation {
+
+    public WindowedCount {
+        if (bucketMillis <= 0 || windowMillis < bucketMillis) {
+            throw new IllegalArgumentException("windowedCount needs 0 < bucket <= window, got window="
+                    + windowMillis + " ms, bucket=" + bucketMillis + " ms");
+        }
+        if (buckets.length != counts.length) {
+            throw new IllegalArgumentException("windowedCount buckets and counts differ in length");
+        }
+    }
+
+    /** A delta counting one event at event time {@code time}. */
+    public static WindowedCount of(long time, long windowMillis, long bucketMillis) {
+        return new WindowedCount(windowMillis, bucketMillis, new long[] {Math.floorDiv(time, bucketMillis)},
+                new long[] {1}, time);
+    }
+
+    /** How many buckets the window spans (a bucket partly inside counts). */
+    public long span() {
+        return (windowMillis + bucketMillis - 1) / bucketMillis;
+    }
+
+    /** Whether a bucket is still kept once the newest bucket is {@code newest}. */
+    public boolean keeps(long bucket, long newest) {
+        return bucket > newest - span();
+    }
+
+    @Override
+    public Operation merge(Operation other) {
+        if (!(other instanceof WindowedCount o) || o.windowMillis != windowMillis || o.bucketMillis != bucketMillis) {
+            return Operation.newerOf(this, other);
+        }
+        long[] b = new long[buckets.length + o.buckets.length];
+        long[] c = new long[b.length];
+        int i = 0;
+        int j = 0;
+        int k = 0;
+        while (i < buckets.length || j < o.buckets.length) {
+            if (j >= o.buckets.length || (i < buckets.length && buckets[i] < o.buckets[j])) {
+                b[k] = buckets[i];
+                c[k++] = counts[i++];
+            } else if (i >= buckets.length || o.buckets[j] < buckets[i]) {
+                b[k] = o.buckets[j];
+                c[k++] = o.counts[j++];
+            } else {
+                b[k] = buckets[i];
+                c[k++] = Counter.saturatedAdd(counts[i++], o.counts[j++]);
+            }
+        }
+        long newest = b[k - 1];
+        int from = 0;
+        while (!keeps(b[from], newest)) {
+            from++;
+        }
+        return new WindowedCount(windowMillis, bucketMillis, Arrays.copyOfRange(b, from, k),
+                Arrays.copyOfRange(c, from, k), Math.max(updatedAt, o.updatedAt));
+    }
+
+    /** The count of events in the window ending at {@code nowMillis}, as a Long. */
+    @Override
+    public Object read(long nowMillis) {
+        long nowBucket = Math.floorDiv(nowMillis, bucketMillis);
+        long total = 0;
+        for (int i = 0; i < buckets.length; i++) {
+            if (buckets[i] <= nowBucket && buckets[i] > nowBucket - span()) {
+                total += counts[i];
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public String kind() {
+        return "window";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof WindowedCount w && w.windowMillis == windowMillis && w.bucketMillis == bucketMillis
+                && w.updatedAt == updatedAt && Arrays.equals(w.buckets, buckets) && Arrays.equals(w.counts, counts);
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(windowMillis) * 31 + Arrays.hashCode(buckets) * 17 + Arrays.hashCode(counts);
+    }
+
+    @Override
+    public String toString() {
+        return "WindowedCount[windowMillis=" + windowMillis + ", bucketMillis=" + bucketMillis + ", buckets="
+                + Arrays.toString(buckets) + ", counts=" + Arrays.toString(counts) + ", updatedAt=" + updatedAt + "]";
+    }
+}
