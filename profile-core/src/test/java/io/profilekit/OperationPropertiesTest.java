@@ -325,7 +325,8 @@ class OperationPropertiesTest {
     Arbitrary<List<Operation>> decayingScores() {
         // Times spread over ~100 half-lives, so that old buckets get dropped.
         return triples(halfLives(), hl -> Combinators.combine(
-                        Arbitraries.doubles().between(-1000, 1000), Arbitraries.longs().between(0, 100))
+                        Arbitraries.integers().between(-1_000_000, 1_000_000).map(m -> m / 1000.0),
+                        Arbitraries.longs().between(0, 100))
                 .as((amount, halfLives) -> DecayingScore.of(amount, halfLives * hl + (halfLives % 3), hl)));
     }
 
