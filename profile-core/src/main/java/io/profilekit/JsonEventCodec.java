@@ -55,12 +55,13 @@ public final class JsonEventCodec {
     private JsonEventCodec(EventLimits limits) {
         this.limits = Objects.requireNonNull(limits, "limits");
         // The envelope object is one level above properties, and one more level lets the reader's own
-        // depth check, which names the field, fire before Jackson's.
+        // depth check, which names the field, fire before Jackson's. Jackson checks name lengths only
+        // roughly: twice the limit lets the reader's exact check, which names the key, fire first.
         this.factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(limits.maxDepth() + 2)
                         .maxStringLength(limits.maxStringLength())
-                        .maxNameLength(limits.maxStringLength())
+                        .maxNameLength((int) Math.min(Integer.MAX_VALUE, 2L * limits.maxStringLength()))
                         .maxNumberLength(JsonProblems.MAX_NUMBER_LENGTH)
                         .maxDocumentLength(limits.maxEventBytes())
                         .build())
@@ -127,7 +128,7 @@ public final class JsonEventCodec {
             g.close();
         } catch (JsonProcessingException e) {
             throw new InvalidEventException(JsonProblems.translate(e,
-                    g == null ? "event" : JsonProblems.path(g.getOutputContext()), limits));
+                    g == null ? "event" : JsonProblems.path(g.getOutputContext()), limits, false));
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory cannot fail", e);
         }

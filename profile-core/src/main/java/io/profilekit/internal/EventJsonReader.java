@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.profilekit.Event;
 import io.profilekit.EventLimits;
 import io.profilekit.InvalidEventException;
@@ -57,31 +58,61 @@ public final class EventJsonReader {
         if (json.length > limits.maxEventBytes()) {
             throw new InvalidEventException(EventChecks.tooLarge(json.length, limits.maxEventBytes()));
         }
+        if (!isUtf8(json)) {
+            throw new InvalidEventException(new Violation("event", "expected JSON in UTF-8, got UTF-16 or UTF-32"));
+        }
         return new EventJsonReader(limits).run(factory, json);
+    }
+
+    /**
+     * Jackson detects UTF-16 and UTF-32 by their byte order marks and zero bytes; JSON on the wire is
+     * UTF-8 (RFC 8259), where neither can start a document.
+     */
+    private static boolean isUtf8(byte[] json) {
+        if (json.length >= 2 && ((json[0] & 0xFF) == 0xFE && (json[1] & 0xFF) == 0xFF
+                || (json[0] & 0xFF) == 0xFF && (json[1] & 0xFF) == 0xFE)) {
+            return false;
+        }
+        for (int i = 0; i < Math.min(4, json.length); i++) {
+            if (json[i] == 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private Event run(JsonFactory factory, byte[] json) {
         Event event = null;
         try {
             parser = factory.createParser(json);
-            try {
-                event = readEvent();
-            } finally {
-                parser.close();
-            }
+            event = readEvent();
         } catch (Abort e) {
             // the violation is recorded
         } catch (JsonProcessingException e) {
-            violations.add(JsonProblems.translate(e, here(), limits));
+            boolean inNumber = e instanceof StreamConstraintsException && parser != null
+                    && JsonProblems.inNumber(json, parser.currentLocation().getByteOffset());
+            violations.add(JsonProblems.translate(e, here(), limits, inNumber));
         } catch (IOException e) {
             violations.add(new Violation("event", "cannot be read: " + e.getMessage()));
         } catch (StackOverflowError e) {
             violations.add(EventChecks.tooDeep(here(), limits.maxDepth()));
+        } finally {
+            close();
         }
         if (event == null || !violations.isEmpty()) {
             throw new InvalidEventException(violations);
         }
         return event;
+    }
+
+    private void close() {
+        try {
+            if (parser != null) {
+                parser.close();
+            }
+        } catch (IOException e) {
+            // reading from memory: nothing to release
+        }
     }
 
     private Event readEvent() throws IOException {

@@ -21,16 +21,27 @@ public final class JsonProblems {
     private JsonProblems() {
     }
 
-    /** The violation for a failure of the parser (or generator) when it was at {@code field}. */
-    public static Violation translate(JsonProcessingException e, String field, EventLimits limits) {
+    /**
+     * The violation for a failure of the parser (or generator) when it was at {@code field};
+     * {@code inNumber} tells whether the parser stopped inside a number (see {@link #inNumber}).
+     */
+    public static Violation translate(JsonProcessingException e, String field, EventLimits limits, boolean inNumber) {
         String m = String.valueOf(e.getOriginalMessage());
         if (e instanceof StreamConstraintsException) {
-            if (m.startsWith("String value length") || m.startsWith("Name length")) {
+            if (m.startsWith("String value length") && inNumber) {
+                // Jackson gathers the digits of a long number in its text buffer and checks them
+                // against the string limit first.
+                return numberTooLong(field);
+            }
+            if (m.startsWith("String value length")) {
                 return EventChecks.stringTooLong(field, -1, limits.maxStringLength());
             }
+            if (m.startsWith("Name length")) {
+                return new Violation(field, "expected property names of at most " + limits.maxStringLength()
+                        + " characters (maxStringLength), got a longer one");
+            }
             if (m.startsWith("Number value length")) {
-                return new Violation(field, "expected a number of at most " + MAX_NUMBER_LENGTH
-                        + " characters, got a longer one");
+                return numberTooLong(field);
             }
             if (m.startsWith("Document nesting depth")) {
                 return EventChecks.tooDeep(field, limits.maxDepth());
@@ -48,6 +59,27 @@ public final class JsonProblems {
         JsonLocation at = e.getLocation();
         String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
         return new Violation(field, "malformed JSON" + where + ": " + m);
+    }
+
+    private static Violation numberTooLong(String field) {
+        return new Violation(field, "expected a number of at most " + MAX_NUMBER_LENGTH + " characters, got a longer one");
+    }
+
+    /**
+     * Whether the parser stopped inside a number: the run of number characters before {@code offset}
+     * starts right after a separator, not after the quote or the text of a string.
+     */
+    public static boolean inNumber(byte[] json, long offset) {
+        int i = (int) Math.min(offset, json.length) - 1;
+        while (i >= 0 && isNumberChar(json[i])) {
+            i--;
+        }
+        return i >= 0 && i < offset - 1 && (json[i] == ':' || json[i] == ',' || json[i] == '[' || json[i] == ' '
+                || json[i] == '\n' || json[i] == '\r' || json[i] == '\t');
+    }
+
+    private static boolean isNumberChar(byte b) {
+        return b >= '0' && b <= '9' || b == '-' || b == '+' || b == '.' || b == 'e' || b == 'E';
     }
 
     /** The path of the value a parser or generator is at, such as {@code properties.cart[2].sku}. */
