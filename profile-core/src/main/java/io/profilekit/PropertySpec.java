@@ -161,6 +161,11 @@ public final class PropertySpec {
         return min(finite("min", min));
     }
 
+    /** This number or integer spec, requiring values {@code >= min}; exact for every {@code long}. */
+    public PropertySpec min(long min) {
+        return min(BigDecimal.valueOf(min));
+    }
+
     /** This number or integer spec, requiring values {@code <= max}. */
     public PropertySpec max(BigDecimal max) {
         requireNumeric("max");
@@ -170,6 +175,11 @@ public final class PropertySpec {
     /** This number or integer spec, requiring values {@code <= max}; {@code max} must be finite. */
     public PropertySpec max(double max) {
         return max(finite("max", max));
+    }
+
+    /** This number or integer spec, requiring values {@code <= max}; exact for every {@code long}. */
+    public PropertySpec max(long max) {
+        return max(BigDecimal.valueOf(max));
     }
 
     /** This list spec, allowing at most {@code items} items. */
