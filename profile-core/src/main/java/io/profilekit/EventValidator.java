@@ -134,7 +134,7 @@ public final class EventValidator {
         }
         long limit = now + skewMillis;
         long limitSecond = Math.floorDiv(limit, 1000);
-        int limitNano = (int) Math.floorMod(limit, 1000) * 1_000_000;
+        int limitNano = Math.floorMod(limit, 1000) * 1_000_000;
         if (timestamp.getEpochSecond() < limitSecond
                 || timestamp.getEpochSecond() == limitSecond && timestamp.getNano() <= limitNano) {
             return true;

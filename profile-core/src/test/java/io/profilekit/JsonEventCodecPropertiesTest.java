@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class JsonEventCodecPropertiesTest {
     private final JsonEventCodec codec = JsonEventCodec.create();
 
-    @Property(tries = 300)
+    @Property(tries = 200)
     void anyEventRoundTripsEqual(@ForAll("events") Event event) {
         byte[] json = codec.encode(event);
 
