@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads {@link ProfileStateCodec}'s JSON with a streaming parser, keeping the path of the field it
@@ -33,21 +34,22 @@ import java.util.Map;
  */
 final class StateReader {
     /** Per operation kind, the fields it may hold besides {@code k}. */
-    private static final Map<String, String> FIELDS = Map.of(
-            "set", " val unset t tie ",
-            "setOnce", " val t tie ",
-            "counter", " n t ",
-            "sum", " n t ",
-            "max", " n t ",
-            "min", " n t ",
-            "recent", " cap e ",
-            "setAdd", " cap m ",
-            "decay", " hl b s t ",
-            "window", " w bl b c t ");
-    private static final String TOP_FIELDS = " n cap c ";
+    private static final Map<String, Set<String>> FIELDS = Map.ofEntries(
+            Map.entry("set", Set.of("val", "unset", "t", "tie")),
+            Map.entry("setOnce", Set.of("val", "t", "tie")),
+            Map.entry("counter", Set.of("n", "t")),
+            Map.entry("sum", Set.of("n", "t")),
+            Map.entry("max", Set.of("n", "t")),
+            Map.entry("min", Set.of("n", "t")),
+            Map.entry("recent", Set.of("cap", "e")),
+            Map.entry("setAdd", Set.of("cap", "m")),
+            Map.entry("decay", Set.of("hl", "b", "s", "t")),
+            Map.entry("window", Set.of("w", "bl", "b", "c", "t")),
+            Map.entry("topN", Set.of("n", "cap", "c")));
 
     private final JsonParser p;
-    private final String[] path = new String[16];
+    /** Field names (String) and list indexes (Integer), turned into text only for an error. */
+    private final Object[] path = new Object[16];
     private int depth;
 
     StateReader(JsonParser p) {
@@ -144,7 +146,7 @@ final class StateReader {
                 times = Arrays.copyOf(times, n * 2);
                 hashes = Arrays.copyOf(hashes, n * 2);
             }
-            push(Integer.toString(n));
+            push(n);
             times[n] = readLong();
             hashes[n] = readLong();
             if (p.nextToken() != JsonToken.END_ARRAY) {
@@ -201,7 +203,7 @@ final class StateReader {
         }
         push("k");
         String kind = readString();
-        String allowed = "topN".equals(kind) ? TOP_FIELDS : FIELDS.get(kind);
+        Set<String> allowed = FIELDS.get(kind);
         if (allowed == null) {
             throw error("unknown operation kind \"" + kind + "\"");
         }
@@ -209,7 +211,7 @@ final class StateReader {
         OpFields f = new OpFields();
         for (String name; (name = p.nextFieldName()) != null; ) {
             push(name);
-            if (!allowed.contains(" " + name + " ")) {
+            if (!allowed.contains(name)) {
                 throw error("unknown field for operation kind " + kind);
             }
             switch (name) {
@@ -336,7 +338,7 @@ final class StateReader {
         expect(JsonToken.START_ARRAY, "a list of [value, ...] entries");
         List<Object[]> out = new ArrayList<>();
         while (p.nextToken() == JsonToken.START_ARRAY) {
-            push(Integer.toString(out.size()));
+            push(out.size());
             Object[] t = new Object[arity];
             p.nextToken();
             t[0] = readValue();
@@ -360,7 +362,7 @@ final class StateReader {
         long[] out = new long[8];
         int n = 0;
         for (JsonToken t; (t = p.nextToken()) != JsonToken.END_ARRAY; ) {
-            push(Integer.toString(n));
+            push(n);
             checkLong(t);
             if (n == out.length) {
                 out = Arrays.copyOf(out, n * 2);
@@ -394,7 +396,7 @@ final class StateReader {
             case START_ARRAY: {
                 List<Object> list = new ArrayList<>();
                 while (p.nextToken() != JsonToken.END_ARRAY) {
-                    push(Integer.toString(list.size()));
+                    push(list.size());
                     list.add(readValue());
                     pop();
                 }
@@ -516,7 +518,7 @@ final class StateReader {
         };
     }
 
-    private void push(String name) {
+    private void push(Object name) {
         if (depth < path.length) {
             path[depth] = name;
         }

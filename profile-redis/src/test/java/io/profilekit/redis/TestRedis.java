@@ -31,6 +31,11 @@ public final class TestRedis implements AutoCloseable {
 
     /** Starts a server with AOF on ({@code appendfsync always}, so a stop loses nothing). */
     public static TestRedis start() {
+        return start(true);
+    }
+
+    /** Starts a server, with the append-only file on or with no persistence at all (for benchmarks). */
+    public static TestRedis start(boolean appendOnly) {
         try {
             int port = freePort();
             Path dir = Files.createTempDirectory("profilekit-redis-");
@@ -38,8 +43,8 @@ public final class TestRedis implements AutoCloseable {
                     .port(port)
                     .bind("127.0.0.1")
                     .setting("dir " + dir.toAbsolutePath())
-                    .setting("appendonly yes")
-                    .setting("appendfsync always")
+                    .setting(appendOnly ? "appendonly yes" : "appendonly no")
+                    .settingIf(appendOnly, "appendfsync always")
                     .setting("save \"\"")
                     .setting("protected-mode yes")
                     .build();
