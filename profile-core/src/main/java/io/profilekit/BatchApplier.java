@@ -150,14 +150,17 @@ final class BatchApplier {
         RecordResult.Outcome outcome;
         if (w.erasedAfter(time)) {
             outcome = RecordResult.Outcome.ERASED;
-        } else if (w.seen(time, hash)) {
-            outcome = RecordResult.Outcome.DUPLICATE;
         } else {
-            if (!w.verifiable(time, hash)) {
-                counters.unverifiable.increment();
+            boolean verifiable = w.verifiable(time, hash);
+            if (!w.remember(time, hash)) {
+                outcome = RecordResult.Outcome.DUPLICATE;
+            } else {
+                if (!verifiable) {
+                    counters.unverifiable.increment();
+                }
+                w.apply(delta, time, e.eventId());
+                outcome = RecordResult.Outcome.APPLIED;
             }
-            w.apply(delta, time, hash, e.eventId());
-            outcome = RecordResult.Outcome.APPLIED;
         }
         if (source != null) {
             w.advanceFence(source, offset);

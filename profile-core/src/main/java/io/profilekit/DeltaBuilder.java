@@ -68,7 +68,8 @@ public final class DeltaBuilder {
     /**
      * Adds a number to an exact decimal sum ({@code double}s count by their shortest decimal form,
      * so 0.1 + 0.2 is 0.3). Integral amounts given as {@code Long} or {@code Integer} go to a
-     * 64-bit counter, as {@link #increment(String, long)}.
+     * 64-bit counter, as {@link #increment(String, long)}; when one attribute gets both, counters
+     * and decimal sums add up into a decimal sum.
      */
     public DeltaBuilder add(String name, Number amount) {
         if (amount == null) {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BiConsumer;
 
 /**
  * Checks an event built in process against the {@link EventLimits} and then the schema of its type,
@@ -31,10 +32,27 @@ import java.util.Objects;
  * }</pre>
  */
 public final class EventValidator {
+    /** Ends the allocation-free walk at the first problem; shared, immutable and without a stack trace. */
+    private static final class Invalid extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Invalid() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static final Invalid INVALID = new Invalid();
+
     private final EventSchemas schemas;
     private final EventLimits limits;
     private final Clock clock;
     private final long skewMillis;
+    /** Checks one top-level property on the fast path; {@code Map.forEach} on properties allocates nothing. */
+    private final BiConsumer<String, Object> fastCheck = (name, value) -> {
+        if (name.length() > limits().maxStringLength() || !checkValue(null, value, 1, null)) {
+            throw INVALID;
+        }
+    };
 
     /**
      * A validator with the given schemas and limits, reading the current time from {@code clock}
@@ -95,10 +113,13 @@ public final class EventValidator {
         if (!ok && out == null) {
             return false;
         }
-        String prefix = EventChecks.isBlank(event.type()) ? "properties" : event.type();
-        ok &= checkObject(prefix, event.properties(), 1, out);
-        if (!ok && out == null) {
-            return false;
+        if (out == null) {
+            if (!checkPropertiesFast(event.properties())) {
+                return false;
+            }
+        } else {
+            String prefix = EventChecks.isBlank(event.type()) ? "properties" : event.type();
+            ok &= checkObject(prefix, event.properties(), 1, out);
         }
         if (!EventChecks.isBlank(event.type())) {
             ok &= schemas.check(event, out);
@@ -113,7 +134,7 @@ public final class EventValidator {
         }
         long limit = now + skewMillis;
         long limitSecond = Math.floorDiv(limit, 1000);
-        int limitNano = (int) Math.floorMod(limit, 1000) * 1_000_000;
+        int limitNano = Math.floorMod(limit, 1000) * 1_000_000;
         if (timestamp.getEpochSecond() < limitSecond
                 || timestamp.getEpochSecond() == limitSecond && timestamp.getNano() <= limitNano) {
             return true;
@@ -123,6 +144,18 @@ public final class EventValidator {
                     + " after the current time " + Instant.ofEpochMilli(now) + " (maxFutureSkew), got " + timestamp));
         }
         return false;
+    }
+
+    private boolean checkPropertiesFast(Map<String, Object> properties) {
+        if (properties.size() > limits.maxProperties()) {
+            return false;
+        }
+        try {
+            properties.forEach(fastCheck);
+            return true;
+        } catch (Invalid e) {
+            return false;
+        }
     }
 
     /** Checks an object at nesting level {@code depth} (the properties object is level 1). */

@@ -1,6 +1,7 @@
 package io.profilekit;
 
 import io.profilekit.internal.JsonValues;
+import io.profilekit.internal.NumberBound;
 
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -29,46 +30,16 @@ import java.util.stream.Collectors;
 public final class PropertySpec {
     private enum Kind { STRING, NUMBER, INTEGER, BOOLEAN, LIST, OBJECT, TIMESTAMP, ANY }
 
-    /** A number bound, with the forms the hot path compares against without allocating. */
-    private record Bound(BigDecimal value, double asDouble, boolean fitsLong, long asLong) {
-        static Bound of(BigDecimal value) {
-            Objects.requireNonNull(value, "bound");
-            BigDecimal exact = value.stripTrailingZeros();
-            boolean fitsLong = exact.scale() <= 0 && exact.compareTo(BigDecimal.valueOf(Long.MIN_VALUE)) >= 0
-                    && exact.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) <= 0;
-            return new Bound(exact, value.doubleValue(), fitsLong, fitsLong ? exact.longValueExact() : 0);
-        }
-
-        /** Sign of {@code number - this}. */
-        int compareFrom(Object number) {
-            if (number instanceof Long l) {
-                return fitsLong ? Long.compare(l, asLong) : BigDecimal.valueOf(l).compareTo(value);
-            }
-            if (number instanceof Double d) {
-                if (d < asDouble) {
-                    return -1;
-                }
-                return d > asDouble ? 1 : BigDecimal.valueOf(d).compareTo(value);
-            }
-            return ((BigDecimal) number).compareTo(value);
-        }
-
-        @Override
-        public String toString() {
-            return value.toPlainString();
-        }
-    }
-
     private final Kind kind;
     private final int maxLength;
     private final Pattern pattern;
     private final Set<String> oneOf;
-    private final Bound min;
-    private final Bound max;
+    private final NumberBound min;
+    private final NumberBound max;
     private final PropertySpec element;
     private final String description;
 
-    private PropertySpec(Kind kind, int maxLength, Pattern pattern, Set<String> oneOf, Bound min, Bound max,
+    private PropertySpec(Kind kind, int maxLength, Pattern pattern, Set<String> oneOf, NumberBound min, NumberBound max,
                          PropertySpec element) {
         if (min != null && max != null && min.value().compareTo(max.value()) > 0) {
             throw new IllegalArgumentException("min " + min + " is greater than max " + max);
@@ -153,7 +124,7 @@ public final class PropertySpec {
     /** This number or integer spec, requiring values {@code >= min}. */
     public PropertySpec min(BigDecimal min) {
         requireNumeric("min");
-        return new PropertySpec(kind, maxLength, pattern, oneOf, Bound.of(min), max, element);
+        return new PropertySpec(kind, maxLength, pattern, oneOf, NumberBound.of(min), max, element);
     }
 
     /** This number or integer spec, requiring values {@code >= min}; {@code min} must be finite. */
@@ -161,15 +132,25 @@ public final class PropertySpec {
         return min(finite("min", min));
     }
 
+    /** This number or integer spec, requiring values {@code >= min}; exact for every {@code long}. */
+    public PropertySpec min(long min) {
+        return min(BigDecimal.valueOf(min));
+    }
+
     /** This number or integer spec, requiring values {@code <= max}. */
     public PropertySpec max(BigDecimal max) {
         requireNumeric("max");
-        return new PropertySpec(kind, maxLength, pattern, oneOf, min, Bound.of(max), element);
+        return new PropertySpec(kind, maxLength, pattern, oneOf, min, NumberBound.of(max), element);
     }
 
     /** This number or integer spec, requiring values {@code <= max}; {@code max} must be finite. */
     public PropertySpec max(double max) {
         return max(finite("max", max));
+    }
+
+    /** This number or integer spec, requiring values {@code <= max}; exact for every {@code long}. */
+    public PropertySpec max(long max) {
+        return max(BigDecimal.valueOf(max));
     }
 
     /** This list spec, allowing at most {@code items} items. */

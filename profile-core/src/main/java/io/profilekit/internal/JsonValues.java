@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * JSON-like values as ProfileKit holds them: {@code String}, {@code Long}, {@code Double},
@@ -51,6 +52,12 @@ public final class JsonValues {
         @Override
         public int size() {
             return delegate.size();
+        }
+
+        /** Visits the entries without allocating (iterating {@link #entrySet()} allocates views). */
+        @Override
+        public void forEach(BiConsumer<? super String, ? super Object> action) {
+            delegate.forEach(action);
         }
     }
 

@@ -2,6 +2,7 @@ package io.profilekit.internal;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.AbstractMap;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
@@ -10,7 +11,9 @@ import java.util.Map;
 /**
  * A total order over JSON-like values, the same on every JVM: used to break ties so that merges
  * never depend on arrival order. null &lt; boolean &lt; number &lt; string &lt; timestamp &lt;
- * list &lt; object. Not part of the API.
+ * list &lt; object. Consistent with {@code equals}: numbers are ordered by value, and equal values
+ * of different forms ({@code 1}, {@code 1.0}, {@code 1.00}, {@code -0.0} and {@code 0.0}) by their
+ * form, so two values compare as 0 only when they are equal. Not part of the API.
  */
 public final class ValueOrder implements Comparator<Object> {
     public static final ValueOrder INSTANCE = new ValueOrder();
@@ -32,7 +35,7 @@ public final class ValueOrder implements Comparator<Object> {
             case 1:
                 return Boolean.compare((Boolean) a, (Boolean) b);
             case 2:
-                return compareNumbers((Number) a, (Number) b);
+                return compareNumberForms((Number) a, (Number) b);
             case 3:
                 return ((String) a).compareTo((String) b);
             case 4:
@@ -52,6 +55,22 @@ public final class ValueOrder implements Comparator<Object> {
             return Long.compare(x, y);
         }
         return toDecimal(a).compareTo(toDecimal(b));
+    }
+
+    /** By value, then (for equal values that are not equal objects) by type, then by scale or sign of zero. */
+    private static int compareNumberForms(Number a, Number b) {
+        int c = compareNumbers(a, b);
+        if (c != 0 || a.equals(b)) {
+            return c;
+        }
+        c = a.getClass().getName().compareTo(b.getClass().getName());
+        if (c != 0) {
+            return c;
+        }
+        if (a instanceof BigDecimal x) {
+            return Integer.compare(x.scale(), ((BigDecimal) b).scale());
+        }
+        return Double.compare(a.doubleValue(), b.doubleValue());
     }
 
     /** The exact decimal value of a canonical number (Long, Double, BigDecimal). */
@@ -122,7 +141,8 @@ public final class ValueOrder implements Comparator<Object> {
 
     private static List<Map.Entry<String, Object>> sortedEntries(Map<?, ?> m) {
         return m.entrySet().stream()
-                .map(e -> Map.entry(String.valueOf(e.getKey()), (Object) (e.getValue() == null ? "\u0000null" : e.getValue())))
+                .<Map.Entry<String, Object>>map(e -> new AbstractMap.SimpleImmutableEntry<>(String.valueOf(e.getKey()),
+                        e.getValue()))
                 .sorted(Map.Entry.comparingByKey())
                 .toList();
     }

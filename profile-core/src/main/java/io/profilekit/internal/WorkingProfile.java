@@ -20,7 +20,8 @@ import java.util.Map;
 public final class WorkingProfile {
     private final ProfileState base;
     private final int seenCapacity;
-    private HashMap<String, Operation> attributes;
+    private SortedAttributes.Builder attributes;
+    private SortedAttributes built;
     private SeenEvents.Builder seen;
     private HashMap<String, Long> fences;
     private HashMap<String, Long> advancedFences;
@@ -48,28 +49,33 @@ public final class WorkingProfile {
         return offset <= (f != null ? f : base.fence(source));
     }
 
-    /** Whether an event with this time and id hash was applied before. */
-    public boolean seen(long time, long hash) {
-        return seen != null ? seen.contains(time, hash) : base.seenEvents().contains(time, hash);
-    }
-
     /** Whether the recent-id window can still tell if an event this old was applied. */
     public boolean verifiable(long time, long hash) {
         return seen != null ? seen.covers(time, hash) : base.seenEvents().covers(time, hash, seenCapacity);
     }
 
-    /** Applies one event's delta and remembers the event. */
-    public void apply(Delta delta, long time, long hash, String eventId) {
-        if (attributes == null) {
-            attributes = new HashMap<>(base.attributes());
-        }
-        for (int i = 0, n = delta.size(); i < n; i++) {
-            attributes.merge(delta.name(i), delta.operation(i), Operation::merge);
-        }
+    /**
+     * Remembers an event as applied; returns false when it was applied before (a duplicate).
+     * Call before {@link #apply}.
+     */
+    public boolean remember(long time, long hash) {
         if (seen == null) {
+            if (base.seenEvents().contains(time, hash)) {
+                return false;
+            }
             seen = base.seenEvents().toBuilder(seenCapacity);
         }
-        seen.add(time, hash);
+        return seen.add(time, hash);
+    }
+
+    /** Applies one event's delta; {@link #remember} must have accepted the event. */
+    public void apply(Delta delta, long time, String eventId) {
+        if (attributes == null) {
+            attributes = SortedAttributes.copyOf(base.attributes()).toBuilder();
+        }
+        for (int i = 0, n = delta.size(); i < n; i++) {
+            attributes.merge(delta.name(i), delta.operation(i));
+        }
         lastEventTime = Math.max(lastEventTime, time);
         causes.add(eventId);
     }
@@ -94,8 +100,12 @@ public final class WorkingProfile {
         return causes;
     }
 
+    /** The attributes after everything applied; call once, after the last {@link #apply}. */
     public Map<String, Operation> attributes() {
-        return attributes != null ? attributes : base.attributes();
+        if (attributes != null && built == null) {
+            built = attributes.build();
+        }
+        return built != null ? built : base.attributes();
     }
 
     /** The conditional write of everything applied. */

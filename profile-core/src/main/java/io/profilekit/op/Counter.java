@@ -2,7 +2,8 @@ package io.profilekit.op;
 
 /**
  * {@code increment}: a 64-bit sum. Saturates at {@code Long.MAX_VALUE} / {@code Long.MIN_VALUE}
- * rather than wrapping.
+ * rather than wrapping. Merged with a {@link DecimalSum} (an attribute that receives both integral
+ * and decimal amounts through {@code add}), it adds to it: the result is a {@code DecimalSum}.
  *
  * @param value     the sum
  * @param updatedAt newest event time in epoch milliseconds
@@ -11,6 +12,9 @@ public record Counter(long value, long updatedAt) implements Operation {
 
     @Override
     public Operation merge(Operation other) {
+        if (other instanceof DecimalSum d) {
+            return d.merge(this);
+        }
         if (!(other instanceof Counter o)) {
             return Operation.newerOf(this, other);
         }

@@ -31,8 +31,12 @@ public record Extremum(boolean max, Number value, long updatedAt) implements Ope
             return 0L;
         }
         bd = bd.stripTrailingZeros();
-        if (bd.scale() <= 0 && bd.precision() - bd.scale() <= 18) {
-            return bd.longValueExact();
+        if (bd.scale() <= 0 && bd.precision() - bd.scale() <= 19) {
+            try {
+                return bd.longValueExact();
+            } catch (ArithmeticException outsideLongRange) {
+                return bd;
+            }
         }
         return bd;
     }

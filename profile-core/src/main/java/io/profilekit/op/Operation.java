@@ -12,6 +12,7 @@ package io.profilekit.op;
  *
  * <p>When two operations of different families meet under one attribute name (a reducer changed
  * the attribute's operation between deployments), the one updated last by event time wins whole.
+ * The exception is counters and decimal sums, which are both sums and add up to a decimal sum.
  *
  * <p>Implementations are immutable records and thread-safe.
  */

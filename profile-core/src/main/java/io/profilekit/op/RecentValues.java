@@ -55,6 +55,12 @@ public record RecentValues(int capacity, List<Entry> entries) implements Operati
         }
         int cap = updatedAt() != o.updatedAt() ? (updatedAt() > o.updatedAt() ? capacity : o.capacity)
                 : Math.max(capacity, o.capacity);
+        if (o.entries.size() == 1 && cap == capacity) {
+            return insert(o.entries.get(0));
+        }
+        if (entries.size() == 1 && cap == o.capacity) {
+            return o.insert(entries.get(0));
+        }
         List<Entry> merged = new ArrayList<>(Math.min(cap, entries.size() + o.entries.size()));
         int i = 0;
         int j = 0;
@@ -76,6 +82,30 @@ public record RecentValues(int capacity, List<Entry> entries) implements Operati
             }
         }
         return new RecentValues(cap, merged);
+    }
+
+    /** This list with one more entry, without a general merge: the common case of one event. */
+    private RecentValues insert(Entry e) {
+        int n = entries.size();
+        int at = 0;
+        while (at < n) {
+            int c = NEWEST_FIRST.compare(e, entries.get(at));
+            if (c == 0) {
+                return this;
+            }
+            if (c < 0) {
+                break;
+            }
+            at++;
+        }
+        if (at >= capacity) {
+            return this;
+        }
+        Entry[] out = new Entry[Math.min(capacity, n + 1)];
+        for (int i = 0, k = 0; k < out.length; k++) {
+            out[k] = k == at ? e : entries.get(i++);
+        }
+        return new RecentValues(capacity, List.of(out));
     }
 
     @Override

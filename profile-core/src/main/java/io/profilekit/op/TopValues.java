@@ -57,6 +57,12 @@ public record TopValues(int n, int capacity, List<Count> counts) implements Oper
         if (!(other instanceof TopValues o) || o.n != n || o.capacity != capacity) {
             return Operation.newerOf(this, other);
         }
+        if (o.counts.size() == 1) {
+            return add(o.counts.get(0));
+        }
+        if (counts.size() == 1) {
+            return o.add(counts.get(0));
+        }
         Map<Object, Count> sum = new HashMap<>((counts.size() + o.counts.size()) * 2);
         for (Count c : counts) {
             sum.put(c.value, c);
@@ -68,6 +74,32 @@ public record TopValues(int n, int capacity, List<Count> counts) implements Oper
         List<Count> merged = new ArrayList<>(sum.values());
         merged.sort(ORDER);
         return new TopValues(n, capacity, merged.size() > capacity ? merged.subList(0, capacity) : merged);
+    }
+
+    /** These counts with one more counted value, without a general merge: the common case of one event. */
+    private TopValues add(Count c) {
+        int size = counts.size();
+        int found = -1;
+        for (int i = 0; i < size; i++) {
+            if (counts.get(i).value.equals(c.value)) {
+                found = i;
+                break;
+            }
+        }
+        Count updated = found < 0 ? c : new Count(c.value, Counter.saturatedAdd(counts.get(found).count, c.count),
+                Math.max(counts.get(found).lastSeen, c.lastSeen));
+        List<Count> rest = new ArrayList<>(size + 1);
+        for (int i = 0; i < size; i++) {
+            if (i != found) {
+                rest.add(counts.get(i));
+            }
+        }
+        int at = 0;
+        while (at < rest.size() && ORDER.compare(rest.get(at), updated) < 0) {
+            at++;
+        }
+        rest.add(at, updated);
+        return new TopValues(n, capacity, rest.size() > capacity ? rest.subList(0, capacity) : rest);
     }
 
     @Override

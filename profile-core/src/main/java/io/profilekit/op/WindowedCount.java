@@ -36,14 +36,20 @@ public record WindowedCount(long windowMillis, long bucketMillis, long[] buckets
                 new long[] {1}, time);
     }
 
-    /** How many buckets the window spans (a bucket partly inside counts). */
+    /**
+     * How many bucket lengths the window spans, rounded up. A window ending inside a bucket touches
+     * up to {@code span() + 1} buckets (the one holding its start, partly inside, counts).
+     */
     public long span() {
         return (windowMillis + bucketMillis - 1) / bucketMillis;
     }
 
-    /** Whether a bucket is still kept once the newest bucket is {@code newest}. */
+    /**
+     * Whether a bucket is still kept once the newest bucket is {@code newest}: whether it can hold
+     * the start of a window ending at or after the newest event.
+     */
     public boolean keeps(long bucket, long newest) {
-        return bucket > newest - span();
+        return bucket >= newest - span();
     }
 
     @Override
@@ -81,9 +87,10 @@ public record WindowedCount(long windowMillis, long bucketMillis, long[] buckets
     @Override
     public Object read(long nowMillis) {
         long nowBucket = Math.floorDiv(nowMillis, bucketMillis);
+        long firstBucket = Math.floorDiv(nowMillis - windowMillis, bucketMillis);
         long total = 0;
         for (int i = 0; i < buckets.length; i++) {
-            if (buckets[i] <= nowBucket && buckets[i] > nowBucket - span()) {
+            if (buckets[i] <= nowBucket && buckets[i] >= firstBucket) {
                 total += counts[i];
             }
         }

@@ -1,5 +1,6 @@
 package io.profilekit.spi;
 
+import io.profilekit.internal.SortedAttributes;
 import io.profilekit.op.Operation;
 
 import java.util.Map;
@@ -28,9 +29,9 @@ public record ProfileState(String userId, long version, Map<String, Operation> a
 
     public ProfileState {
         Objects.requireNonNull(userId, "userId");
-        attributes = Map.copyOf(attributes);
+        attributes = SortedAttributes.copyOf(attributes);
         Objects.requireNonNull(seenEvents, "seenEvents");
-        fences = Map.copyOf(fences);
+        fences = fences.isEmpty() ? Map.of() : Map.copyOf(fences);
         if (version < 0) {
             throw new IllegalArgumentException("version must be >= 0, got " + version);
         }

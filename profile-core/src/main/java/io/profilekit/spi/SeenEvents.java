@@ -119,10 +119,14 @@ public final class SeenEvents {
             }
             this.capacity = capacity;
             int n = from.times.length;
-            this.times = Arrays.copyOf(from.times, Math.max(n + 4, 8));
-            this.hashes = Arrays.copyOf(from.hashes, times.length);
-            this.size = n;
-            trim();
+            int keep = Math.min(n, capacity);
+            // room for one more id: a batch usually adds one, and then build() needs no copy
+            int length = Math.min(capacity, keep + 1);
+            this.times = new long[length];
+            this.hashes = new long[length];
+            System.arraycopy(from.times, n - keep, times, 0, keep);
+            System.arraycopy(from.hashes, n - keep, hashes, 0, keep);
+            this.size = keep;
         }
 
         public boolean contains(long time, long hash) {
@@ -134,37 +138,48 @@ public final class SeenEvents {
             return size < capacity || compare(time, hash, times[0], hashes[0]) >= 0;
         }
 
-        /** Adds an id; returns false when it was already there. */
+        /** Adds an id, dropping the oldest when full; returns false when it was already there. */
         public boolean add(long time, long hash) {
-            int i = indexOf(times, hashes, size, time, hash);
+            int i = size > 0 && compare(times[size - 1], hashes[size - 1], time, hash) < 0 ? -(size + 1)
+                    : indexOf(times, hashes, size, time, hash);
             if (i >= 0) {
                 return false;
             }
             int at = -(i + 1);
+            if (size == capacity) {
+                if (at == 0) {
+                    return true; // older than everything kept: it would be dropped at once
+                }
+                // drop the oldest (index 0), shift the older part left, insert at at - 1
+                System.arraycopy(times, 1, times, 0, at - 1);
+                System.arraycopy(hashes, 1, hashes, 0, at - 1);
+                times[at - 1] = time;
+                hashes[at - 1] = hash;
+                return true;
+            }
             if (size == times.length) {
-                times = Arrays.copyOf(times, size * 2);
-                hashes = Arrays.copyOf(hashes, size * 2);
+                int grown = Math.min(capacity, size * 2 + 1);
+                times = Arrays.copyOf(times, grown);
+                hashes = Arrays.copyOf(hashes, grown);
             }
             System.arraycopy(times, at, times, at + 1, size - at);
             System.arraycopy(hashes, at, hashes, at + 1, size - at);
             times[at] = time;
             hashes[at] = hash;
             size++;
-            trim();
             return true;
         }
 
-        private void trim() {
-            if (size > capacity) {
-                int drop = size - capacity;
-                System.arraycopy(times, drop, times, 0, capacity);
-                System.arraycopy(hashes, drop, hashes, 0, capacity);
-                size = capacity;
-            }
-        }
-
+        /** The set; the builder must not be used afterwards. */
         public SeenEvents build() {
-            return size == 0 ? EMPTY : new SeenEvents(Arrays.copyOf(times, size), Arrays.copyOf(hashes, size));
+            if (size == 0) {
+                return EMPTY;
+            }
+            SeenEvents out = size == times.length ? new SeenEvents(times, hashes)
+                    : new SeenEvents(Arrays.copyOf(times, size), Arrays.copyOf(hashes, size));
+            times = null;
+            hashes = null;
+            return out;
         }
     }
 }

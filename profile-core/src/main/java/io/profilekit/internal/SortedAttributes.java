@@ -1,0 +1,182 @@
+package io.profilekit.internal;
+
+import io.profilekit.op.Operation;
+
+import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+/**
+ * A profile's attributes as an immutable map over two arrays sorted by name: compact (no entry
+ * objects, no hash table) and cheap to copy into a {@link Builder} and back, which the engine does
+ * once per user per batch. Not part of the API.
+ */
+public final class SortedAttributes extends AbstractMap<String, Operation> {
+    private static final SortedAttributes EMPTY = new SortedAttributes(new String[0], new Operation[0], 0);
+
+    private final String[] names;
+    private final Operation[] operations;
+    private final int size;
+
+    private SortedAttributes(String[] names, Operation[] operations, int size) {
+        this.names = names;
+        this.operations = operations;
+        this.size = size;
+    }
+
+    /** The map as a SortedAttributes: itself when it already is one, else a sorted copy. */
+    public static SortedAttributes copyOf(Map<String, Operation> map) {
+        if (map instanceof SortedAttributes s) {
+            return s;
+        }
+        if (map.isEmpty()) {
+            return EMPTY;
+        }
+        Builder b = new Builder(EMPTY, map.size());
+        map.forEach((k, v) -> {
+            if (k == null || v == null) {
+                throw new NullPointerException("attribute names and operations must not be null");
+            }
+            b.merge(k, v);
+        });
+        return b.build();
+    }
+
+    public static SortedAttributes empty() {
+        return EMPTY;
+    }
+
+    private static int indexOf(String[] names, int size, String name) {
+        int lo = 0;
+        int hi = size - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            String m = names[mid];
+            int c = m == name ? 0 : m.compareTo(name);
+            if (c < 0) {
+                lo = mid + 1;
+            } else if (c > 0) {
+                hi = mid - 1;
+            } else {
+                return mid;
+            }
+        }
+        return -(lo + 1);
+    }
+
+    @Override
+    public Operation get(Object key) {
+        if (!(key instanceof String name)) {
+            return null;
+        }
+        int i = indexOf(names, size, name);
+        return i >= 0 ? operations[i] : null;
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+        return get(key) != null;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public void forEach(BiConsumer<? super String, ? super Operation> action) {
+        for (int i = 0; i < size; i++) {
+            action.accept(names[i], operations[i]);
+        }
+    }
+
+    @Override
+    public Set<Entry<String, Operation>> entrySet() {
+        return new AbstractSet<>() {
+            @Override
+            public Iterator<Entry<String, Operation>> iterator() {
+                return new Iterator<>() {
+                    private int i;
+
+                    @Override
+                    public boolean hasNext() {
+                        return i < size;
+                    }
+
+                    @Override
+                    public Entry<String, Operation> next() {
+                        if (i >= size) {
+                            throw new NoSuchElementException();
+                        }
+                        Entry<String, Operation> e = Map.entry(names[i], operations[i]);
+                        i++;
+                        return e;
+                    }
+                };
+            }
+
+            @Override
+            public int size() {
+                return size;
+            }
+        };
+    }
+
+    /** A mutable copy for merging operations in. */
+    public Builder toBuilder() {
+        return new Builder(this, size + 4);
+    }
+
+    /** Merges operations into a copy of a {@link SortedAttributes}. Not thread-safe. */
+    public static final class Builder {
+        private String[] names;
+        private Operation[] operations;
+        private int size;
+
+        Builder(SortedAttributes from, int capacity) {
+            this.names = Arrays.copyOf(from.names, Math.max(capacity, from.size));
+            this.operations = Arrays.copyOf(from.operations, names.length);
+            this.size = from.size;
+        }
+
+        /** Merges an operation into the attribute, or adds the attribute. */
+        public void merge(String name, Operation op) {
+            int i = indexOf(names, size, name);
+            if (i >= 0) {
+                operations[i] = operations[i].merge(op);
+                return;
+            }
+            int at = -(i + 1);
+            if (size == names.length) {
+                names = Arrays.copyOf(names, size * 2 + 1);
+                operations = Arrays.copyOf(operations, names.length);
+            }
+            System.arraycopy(names, at, names, at + 1, size - at);
+            System.arraycopy(operations, at, operations, at + 1, size - at);
+            names[at] = name;
+            operations[at] = op;
+            size++;
+        }
+
+        public Operation get(String name) {
+            int i = indexOf(names, size, name);
+            return i >= 0 ? operations[i] : null;
+        }
+
+        /** The attributes as an immutable map; the builder must not be used afterwards. */
+        public SortedAttributes build() {
+            if (size == 0) {
+                return EMPTY;
+            }
+            SortedAttributes out = new SortedAttributes(names, operations, size);
+            names = null;
+            operations = null;
+            return out;
+        }
+    }
+}
