@@ -182,7 +182,7 @@ class ProfileEngineTest {
                 }).build()) {
             assertThat(e.record(view("u8", 1, "/a")).join().applied()).isTrue();
             assertThat(e.get("u8")).isPresent();
-            assertThat(e.metrics().listenerFailures()).isEqualTo(1);
+            assertThat(e.metrics().callbackFailures()).isEqualTo(1);
         }
     }
 
