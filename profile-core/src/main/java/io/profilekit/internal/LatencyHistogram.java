@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class LatencyHistogram {
     private static final int SUB_BITS = 4;
     private static final int SUB = 1 << SUB_BITS;
-    private final AtomicLongArray counts = new AtomicLongArray(64 * SUB);
+    static final int BUCKETS = 64 * SUB;
+    private final AtomicLongArray counts = new AtomicLongArray(BUCKETS);
     private final LongAdder total = new LongAdder();
     private final LongAdder sum = new LongAdder();
     private final LongAccumulator max = new LongAccumulator(Math::max, 0);
