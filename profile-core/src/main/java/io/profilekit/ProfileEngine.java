@@ -512,7 +512,9 @@ public final class ProfileEngine implements AutoCloseable {
 
     /** Keeps a written state as the last-known-good copy of a user already read. */
     void remember(ProfileState written) {
-        lastKnownGood.asMap().computeIfPresent(written.userId(), (k, v) -> new KnownGood(written, clock.millis()));
+        if (lastKnownGood.getIfPresent(written.userId()) != null) {
+            lastKnownGood.put(written.userId(), new KnownGood(written, clock.millis()));
+        }
     }
 
     /** Builds a {@link ProfileEngine}. Mutable and not thread-safe; {@link #build()} validates. */
