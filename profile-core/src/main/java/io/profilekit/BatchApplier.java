@@ -62,11 +62,13 @@ final class BatchApplier {
     /**
      * Applies a batch; {@code sources} and {@code offsets} are null in direct mode. With
      * {@code deferred} non-null, only critical attributes are applied now and the rest of each
-     * applied event's delta is handed to {@code deferred} afterwards.
+     * applied event's delta is handed to {@code deferred} afterwards. {@code batchListener}, when not
+     * null, hears this batch's changes after the engine's listeners.
      *
      * @throws ProfileStoreException when the store fails past the retries, or conflicts outlast the attempts
      */
-    RecordResult[] apply(List<Event> events, String[] sources, long[] offsets, DeferredDeltas deferred) {
+    RecordResult[] apply(List<Event> events, String[] sources, long[] offsets, DeferredDeltas deferred,
+                         ProfileChangeListener batchListener) {
         int n = events.size();
         RecordResult[] results = new RecordResult[n];
         Delta[] deltas = new Delta[n];
@@ -137,7 +139,7 @@ final class BatchApplier {
         }
         long now = engine.clock().millis();
         SessionTracker sessions = engine.sessionTracker();
-        run(byUser.keySet(), sessions != null, (w, session) -> {
+        run(byUser.keySet(), sessions != null, batchListener, (w, session) -> {
             int[] idx = byUser.get(w.base().userId());
             for (int k = 1; k <= idx[0]; k++) {
                 int i = idx[k];
@@ -167,14 +169,14 @@ final class BatchApplier {
      * in one call each, writes every changed profile in one call, then the sessions; retries users
      * that lost a compare-and-set, and retries the whole round when the store fails.
      */
-    void run(Collection<String> users, boolean withSessions, UserWork work) {
+    void run(Collection<String> users, boolean withSessions, ProfileChangeListener batchListener, UserWork work) {
         int[] held = locks.lock(users);
         try {
             int failures = 0;
             List<String> pending = new ArrayList<>(users);
             for (int attempt = 1; ; ) {
                 try {
-                    pending = round(pending, withSessions, work);
+                    pending = round(pending, withSessions, batchListener, work);
                 } catch (ProfileStoreException e) {
                     if (++failures > engine.storeRetries()) {
                         throw e;
@@ -207,7 +209,8 @@ final class BatchApplier {
     }
 
     /** One load-apply-write round; returns the users to retry. */
-    private List<String> round(List<String> pending, boolean withSessions, UserWork work) {
+    private List<String> round(List<String> pending, boolean withSessions, ProfileChangeListener batchListener,
+                               UserWork work) {
         EngineCounters counters = engine.counters();
         Map<String, ProfileState> loaded = engine.storeCall(() -> engine.store().loadAll(pending));
         Map<String, SessionState> live = withSessions
@@ -249,7 +252,7 @@ final class BatchApplier {
                     counters.sessionsCommitted.add(so.committed());
                     writeSession(so);
                 }
-                notifyListeners(w, written, now);
+                notifyListeners(w, written, now, batchListener);
             } else {
                 counters.writeConflicts.increment();
                 retry.add(w.base().userId());
@@ -343,8 +346,14 @@ final class BatchApplier {
         }
     }
 
-    private void notifyListeners(WorkingProfile w, ProfileState after, long now) {
+    private void notifyListeners(WorkingProfile w, ProfileState after, long now, ProfileChangeListener batchListener) {
         List<ProfileChangeListener> listeners = engine.listeners();
+        if (batchListener != null) {
+            List<ProfileChangeListener> all = new ArrayList<>(listeners.size() + 1);
+            all.addAll(listeners);
+            all.add(batchListener);
+            listeners = all;
+        }
         if (listeners.isEmpty() || w.causes().isEmpty()) {
             return;
         }

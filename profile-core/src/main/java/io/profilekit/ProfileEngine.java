@@ -155,7 +155,7 @@ public final class ProfileEngine implements AutoCloseable {
      */
     public CompletableFuture<List<RecordResult>> recordAll(Collection<Event> events) {
         try {
-            return CompletableFuture.completedFuture(applyInternal(new ArrayList<>(events), null, null, deferred));
+            return CompletableFuture.completedFuture(applyInternal(new ArrayList<>(events), null, null, deferred, null));
         } catch (ProfileStoreException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -172,6 +172,18 @@ public final class ProfileEngine implements AutoCloseable {
      *                               applying the batch again is safe
      */
     public List<RecordResult> applyBatch(List<SourcedEvent> events) {
+        return applyBatch(events, null);
+    }
+
+    /**
+     * Like {@link #applyBatch(List)}, and also tells {@code batchListener} of each profile change this
+     * call wrote, after the engine's own listeners, on the calling thread, before returning. Lets a
+     * caller that did not build the engine (such as a Kafka processor publishing change records)
+     * see the changes of its own batches only.
+     *
+     * @param batchListener receives this batch's changes; may be null
+     */
+    public List<RecordResult> applyBatch(List<SourcedEvent> events, ProfileChangeListener batchListener) {
         List<Event> plain = new ArrayList<>(events.size());
         String[] sources = new String[events.size()];
         long[] offsets = new long[events.size()];
@@ -181,16 +193,16 @@ public final class ProfileEngine implements AutoCloseable {
             sources[i] = s.source();
             offsets[i] = s.offset();
         }
-        return applyInternal(plain, sources, offsets, null);
+        return applyInternal(plain, sources, offsets, null, batchListener);
     }
 
     private List<RecordResult> applyInternal(List<Event> events, String[] sources, long[] offsets,
-                                             DeferredDeltas defer) {
+                                             DeferredDeltas defer, ProfileChangeListener batchListener) {
         if (closed) {
             throw new IllegalStateException("ProfileEngine is closed");
         }
         long start = ticker.read();
-        RecordResult[] results = applier.apply(events, sources, offsets, defer);
+        RecordResult[] results = applier.apply(events, sources, offsets, defer, batchListener);
         counters.count(results);
         long took = ticker.read() - start;
         counters.applyLatency.record(took);
@@ -344,7 +356,7 @@ public final class ProfileEngine implements AutoCloseable {
             return 0;
         }
         int[] committed = {0};
-        applier.run(users, true, (w, session) -> {
+        applier.run(users, true, null, (w, session) -> {
             if (session == null || session.lastEvent() > lastEventAtOrBefore) {
                 return null;
             }
@@ -367,7 +379,7 @@ public final class ProfileEngine implements AutoCloseable {
             return;
         }
         long now = clock.millis();
-        applier.run(pending.keySet(), false, (w, session) -> {
+        applier.run(pending.keySet(), false, null, (w, session) -> {
             Delta d = pending.get(w.base().userId());
             if (!w.erasedAfter(now)) {
                 w.apply(d, w.base().lastEventTime(), "flush");
