@@ -3,7 +3,6 @@ package io.profilekit;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.profilekit.internal.SlidingLatency;
 import io.profilekit.spi.SessionState;
 import io.profilekit.spi.SessionStore;
 import io.profilekit.spi.ProfileState;
@@ -21,9 +20,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -71,13 +67,8 @@ public final class ProfileEngine implements AutoCloseable {
     private final Cache<String, KnownGood> lastKnownGood;
     private final Duration flushInterval;
     private final DeferredDeltas deferred;
-    private final SlidingLatency slidingLatency;
-    private final Duration alertThreshold;
-    private final Duration alertWindow;
-    private final Consumer<LatencyAlert> alertListener;
-    private boolean alerting;
-    private final ScheduledExecutorService scheduler;
     private final BatchApplier applier;
+    private final EngineMaintenance maintenance;
     private volatile boolean closed;
 
     /** A profile state as last read or written, and when (epoch milliseconds of the engine's clock). */
@@ -108,25 +99,11 @@ public final class ProfileEngine implements AutoCloseable {
         this.lastKnownGood = Caffeine.newBuilder().maximumSize(b.lastKnownGoodSize).build();
         this.flushInterval = b.flushInterval;
         this.deferred = flushInterval.isZero() ? null : new DeferredDeltas();
-        this.alertThreshold = b.alertThreshold;
-        this.alertWindow = b.alertWindow;
-        this.alertListener = b.alertListener;
-        this.slidingLatency = alertListener != null ? new SlidingLatency(alertWindow.toMillis(), 20) : null;
         this.applier = new BatchApplier(this);
-        boolean periodic = sessionTracker != null || deferred != null || alertListener != null;
-        if (periodic && b.startScheduler) {
-            Duration every = deferred != null && flushInterval.compareTo(b.maintenanceInterval) < 0
-                    ? flushInterval : b.maintenanceInterval;
-            this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "profilekit-maintenance");
-                t.setDaemon(true);
-                return t;
-            });
-            scheduler.scheduleWithFixedDelay(this::maintainQuietly, every.toMillis(), every.toMillis(),
-                    TimeUnit.MILLISECONDS);
-        } else {
-            this.scheduler = null;
-        }
+        Duration every = deferred != null && flushInterval.compareTo(b.maintenanceInterval) < 0
+                ? flushInterval : b.maintenanceInterval;
+        this.maintenance = new EngineMaintenance(this, applier, deferred, b.alertThreshold, b.alertWindow,
+                b.alertListener, every, b.startScheduler);
     }
 
     /** The inactivity gap that ends a session by default. */
@@ -206,9 +183,7 @@ public final class ProfileEngine implements AutoCloseable {
         counters.count(results);
         long took = ticker.read() - start;
         counters.applyLatency.record(took);
-        if (slidingLatency != null) {
-            slidingLatency.record(took, clock.millis());
-        }
+        maintenance.recordLatency(took);
         return Arrays.asList(results);
     }
 
@@ -318,10 +293,7 @@ public final class ProfileEngine implements AutoCloseable {
 
     /** Ends the user's live session now and commits it to the profile; false when there was none. */
     public boolean endSession(String userId) {
-        if (sessionTracker == null) {
-            return false;
-        }
-        return commitSessions(List.of(userId), Long.MAX_VALUE) > 0;
+        return maintenance.endSession(userId);
     }
 
     /**
@@ -331,77 +303,12 @@ public final class ProfileEngine implements AutoCloseable {
      * scheduler is off ({@link Builder#scheduler(boolean)}), in tests for instance.
      */
     public void maintain() {
-        if (sessionTracker != null) {
-            long cutoff = clock.millis() - sessionTracker.gapMillis();
-            List<SessionState> idle;
-            do {
-                idle = storeCall(() -> sessionStore.idle(cutoff, 500));
-                commitSessions(idle.stream().map(SessionState::userId).distinct().toList(), cutoff);
-            } while (idle.size() == 500);
-        }
-        flush();
-        checkLatencyAlert();
-    }
-
-    private void maintainQuietly() {
-        try {
-            maintain();
-        } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(ProfileEngine.class).warn("profile engine maintenance failed", e);
-        }
-    }
-
-    private int commitSessions(List<String> users, long lastEventAtOrBefore) {
-        if (users.isEmpty()) {
-            return 0;
-        }
-        int[] committed = {0};
-        applier.run(users, true, null, (w, session) -> {
-            if (session == null || session.lastEvent() > lastEventAtOrBefore) {
-                return null;
-            }
-            if (sessionTracker.commit(w, session)) {
-                committed[0]++;
-                return new SessionTracker.Outcome(null, session, 1);
-            }
-            return new SessionTracker.Outcome(null, session, 0);
-        });
-        return committed[0];
+        maintenance.maintain();
     }
 
     /** Writes the coalesced non-critical changes now, one write per user (see {@link Builder#flushInterval}). */
     public void flush() {
-        if (deferred == null) {
-            return;
-        }
-        Map<String, Delta> pending = deferred.drain();
-        if (pending.isEmpty()) {
-            return;
-        }
-        long now = clock.millis();
-        applier.run(pending.keySet(), false, null, (w, session) -> {
-            Delta d = pending.get(w.base().userId());
-            if (!w.erasedAfter(now)) {
-                w.apply(d, w.base().lastEventTime(), "flush");
-            }
-            return null;
-        });
-    }
-
-    private void checkLatencyAlert() {
-        if (alertListener == null) {
-            return;
-        }
-        long p99 = slidingLatency.p99(clock.millis());
-        boolean above = p99 > alertThreshold.toNanos();
-        synchronized (this) {
-            if (above == alerting || (p99 < 0 && !alerting)) {
-                return;
-            }
-            alerting = above;
-        }
-        alertListener.accept(new LatencyAlert(Duration.ofNanos(Math.max(0, p99)), alertThreshold, alertWindow,
-                clock.instant(), above));
+        maintenance.flush();
     }
 
     /** Per source, the current watermark: the newest event time seen minus the allowed lateness. */
@@ -430,9 +337,7 @@ public final class ProfileEngine implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-        }
+        maintenance.close();
         try {
             flush();
         } finally {

@@ -1,0 +1,151 @@
+package io.profilekit;
+
+import io.profilekit.internal.SlidingLatency;
+import io.profilekit.spi.SessionState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The engine's periodic work: ending idle sessions, flushing coalesced changes, and watching the
+ * windowed p99 for the latency alert; with the thread that runs it, when the engine wants one.
+ * Thread-safe.
+ */
+final class EngineMaintenance implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EngineMaintenance.class);
+    private static final int IDLE_PAGE = 500;
+
+    private final ProfileEngine engine;
+    private final BatchApplier applier;
+    private final DeferredDeltas deferred;
+    private final SlidingLatency slidingLatency;
+    private final Duration alertThreshold;
+    private final Duration alertWindow;
+    private final Consumer<LatencyAlert> alertListener;
+    private final ScheduledExecutorService scheduler;
+    private boolean alerting;
+
+    EngineMaintenance(ProfileEngine engine, BatchApplier applier, DeferredDeltas deferred, Duration alertThreshold,
+                      Duration alertWindow, Consumer<LatencyAlert> alertListener, Duration interval, boolean start) {
+        this.engine = engine;
+        this.applier = applier;
+        this.deferred = deferred;
+        this.alertThreshold = alertThreshold;
+        this.alertWindow = alertWindow;
+        this.alertListener = alertListener;
+        this.slidingLatency = alertListener != null ? new SlidingLatency(alertWindow.toMillis(), 20) : null;
+        boolean periodic = engine.sessionTracker() != null || deferred != null || alertListener != null;
+        if (periodic && start) {
+            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "profilekit-maintenance");
+                t.setDaemon(true);
+                return t;
+            });
+            scheduler.scheduleWithFixedDelay(this::maintainQuietly, interval.toMillis(), interval.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } else {
+            scheduler = null;
+        }
+    }
+
+    /** Feeds one call's record-to-applied latency to the alert's sliding window. */
+    void recordLatency(long nanos) {
+        if (slidingLatency != null) {
+            slidingLatency.record(nanos, engine.clock().millis());
+        }
+    }
+
+    boolean endSession(String userId) {
+        if (engine.sessionTracker() == null) {
+            return false;
+        }
+        return commitSessions(List.of(userId), Long.MAX_VALUE) > 0;
+    }
+
+    void maintain() {
+        SessionTracker tracker = engine.sessionTracker();
+        if (tracker != null) {
+            long cutoff = engine.clock().millis() - tracker.gapMillis();
+            List<SessionState> idle;
+            do {
+                idle = engine.storeCall(() -> engine.sessionStore().idle(cutoff, IDLE_PAGE));
+                commitSessions(idle.stream().map(SessionState::userId).distinct().toList(), cutoff);
+            } while (idle.size() == IDLE_PAGE);
+        }
+        flush();
+        checkLatencyAlert();
+    }
+
+    private void maintainQuietly() {
+        try {
+            maintain();
+        } catch (RuntimeException e) {
+            log.warn("profile engine maintenance failed; next run in one interval", e);
+        }
+    }
+
+    private int commitSessions(List<String> users, long lastEventAtOrBefore) {
+        if (users.isEmpty()) {
+            return 0;
+        }
+        int[] committed = {0};
+        applier.run(users, true, null, (w, session) -> {
+            if (session == null || session.lastEvent() > lastEventAtOrBefore) {
+                return null;
+            }
+            if (engine.sessionTracker().commit(w, session)) {
+                committed[0]++;
+                return new SessionTracker.Outcome(null, session, 1);
+            }
+            return new SessionTracker.Outcome(null, session, 0);
+        });
+        return committed[0];
+    }
+
+    void flush() {
+        if (deferred == null) {
+            return;
+        }
+        Map<String, Delta> pending = deferred.drain();
+        if (pending.isEmpty()) {
+            return;
+        }
+        long now = engine.clock().millis();
+        applier.run(pending.keySet(), false, null, (w, session) -> {
+            if (!w.erasedAfter(now)) {
+                w.apply(pending.get(w.base().userId()), w.base().lastEventTime(), "flush");
+            }
+            return null;
+        });
+    }
+
+    private void checkLatencyAlert() {
+        if (alertListener == null) {
+            return;
+        }
+        long p99 = slidingLatency.p99(engine.clock().millis());
+        boolean above = p99 > alertThreshold.toNanos();
+        synchronized (this) {
+            if (above == alerting) {
+                return;
+            }
+            alerting = above;
+        }
+        alertListener.accept(new LatencyAlert(Duration.ofNanos(Math.max(0, p99)), alertThreshold, alertWindow,
+                engine.clock().instant(), above));
+    }
+
+    @Override
+    public void close() {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+    }
+}
