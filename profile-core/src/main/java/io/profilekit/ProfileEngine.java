@@ -359,7 +359,7 @@ public final class ProfileEngine implements AutoCloseable {
             throw e;
         } catch (RuntimeException e) {
             counters.storeFailures.increment();
-            throw new ProfileStoreException("profile store " + store.getClass().getSimpleName() + " failed: " + e, e);
+            throw new ProfileStoreException("profile store " + store.getClass().getName() + " failed: " + e, e);
         }
     }
 

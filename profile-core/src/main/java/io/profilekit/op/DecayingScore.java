@@ -80,30 +80,8 @@ public record DecayingScore(long halfLifeMillis, long[] buckets, long[] sums, lo
         if (!(other instanceof DecayingScore o) || o.halfLifeMillis != halfLifeMillis) {
             return Operation.newerOf(this, other);
         }
-        long[] b = new long[buckets.length + o.buckets.length];
-        long[] s = new long[b.length];
-        int i = 0;
-        int j = 0;
-        int k = 0;
-        while (i < buckets.length || j < o.buckets.length) {
-            if (j >= o.buckets.length || (i < buckets.length && buckets[i] < o.buckets[j])) {
-                b[k] = buckets[i];
-                s[k++] = sums[i++];
-            } else if (i >= buckets.length || o.buckets[j] < buckets[i]) {
-                b[k] = o.buckets[j];
-                s[k++] = o.sums[j++];
-            } else {
-                b[k] = buckets[i];
-                s[k++] = Counter.saturatedAdd(sums[i++], o.sums[j++]);
-            }
-        }
-        long newest = b[k - 1];
-        int from = 0;
-        while (b[from] <= newest - BUCKETS) {
-            from++;
-        }
-        return new DecayingScore(halfLifeMillis, Arrays.copyOfRange(b, from, k), Arrays.copyOfRange(s, from, k),
-                Math.max(updatedAt, o.updatedAt));
+        Buckets m = Buckets.merge(buckets, sums, o.buckets, o.sums, BUCKETS);
+        return new DecayingScore(halfLifeMillis, m.indexes(), m.values(), Math.max(updatedAt, o.updatedAt));
     }
 
     /** The score at {@code nowMillis}, as a double. */

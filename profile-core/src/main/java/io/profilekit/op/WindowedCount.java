@@ -57,30 +57,8 @@ public record WindowedCount(long windowMillis, long bucketMillis, long[] buckets
         if (!(other instanceof WindowedCount o) || o.windowMillis != windowMillis || o.bucketMillis != bucketMillis) {
             return Operation.newerOf(this, other);
         }
-        long[] b = new long[buckets.length + o.buckets.length];
-        long[] c = new long[b.length];
-        int i = 0;
-        int j = 0;
-        int k = 0;
-        while (i < buckets.length || j < o.buckets.length) {
-            if (j >= o.buckets.length || (i < buckets.length && buckets[i] < o.buckets[j])) {
-                b[k] = buckets[i];
-                c[k++] = counts[i++];
-            } else if (i >= buckets.length || o.buckets[j] < buckets[i]) {
-                b[k] = o.buckets[j];
-                c[k++] = o.counts[j++];
-            } else {
-                b[k] = buckets[i];
-                c[k++] = Counter.saturatedAdd(counts[i++], o.counts[j++]);
-            }
-        }
-        long newest = b[k - 1];
-        int from = 0;
-        while (!keeps(b[from], newest)) {
-            from++;
-        }
-        return new WindowedCount(windowMillis, bucketMillis, Arrays.copyOfRange(b, from, k),
-                Arrays.copyOfRange(c, from, k), Math.max(updatedAt, o.updatedAt));
+        Buckets m = Buckets.merge(buckets, counts, o.buckets, o.counts, span() + 1);
+        return new WindowedCount(windowMillis, bucketMillis, m.indexes(), m.values(), Math.max(updatedAt, o.updatedAt));
     }
 
     /** The count of events in the window ending at {@code nowMillis}, as a Long. */
