@@ -71,6 +71,21 @@ class SessionsTest {
     }
 
     @Test
+    void theEnginesOwnSchedulerCommitsIdleSessionsAndStopsWithIt() {
+        ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock)
+                .sessions(Duration.ofMinutes(30)).maintenanceInterval(Duration.ofMillis(5)).build();
+        try (e) {
+            e.record(view("u", 0, "/a")).join();
+            clock.set(T0.plus(Duration.ofMinutes(31)));
+            Await.until(Duration.ofSeconds(10), "the idle session to be committed",
+                    () -> e.get("u").orElseThrow().getLong("sessions").isPresent());
+            assertThat(e.session("u")).isEmpty();
+        }
+        Await.until(Duration.ofSeconds(10), "the maintenance thread to stop", () -> Thread.getAllStackTraces()
+                .keySet().stream().noneMatch(t -> t.getName().equals("profilekit-maintenance") && t.isAlive()));
+    }
+
+    @Test
     void duplicatesAndLateEventsOfACommittedSessionDoNotCommitItAgain() {
         try (ProfileEngine e = engine()) {
             List<Event> first = List.of(view("u", 0, "/a"), view("u", 3, "/b"), view("u", 6, "/c"));
