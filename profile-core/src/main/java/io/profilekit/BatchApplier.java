@@ -36,11 +36,12 @@ final class BatchApplier {
     }
 
     /**
-     * Applies a batch; {@code sources} and {@code offsets} are null in direct mode.
+     * Applies a batch; {@code sources} and {@code offsets} are null in direct mode; {@code batchListener},
+     * when not null, hears this batch's changes after the engine's listeners.
      *
      * @throws ProfileStoreException when the store fails, or conflicts outlast the attempts
      */
-    RecordResult[] apply(List<Event> events, String[] sources, long[] offsets) {
+    RecordResult[] apply(List<Event> events, String[] sources, long[] offsets, ProfileChangeListener batchListener) {
         int n = events.size();
         RecordResult[] results = new RecordResult[n];
         Delta[] deltas = new Delta[n];
@@ -78,7 +79,7 @@ final class BatchApplier {
         if (!byUser.isEmpty()) {
             int[] held = locks.lock(byUser.keySet());
             try {
-                writeLoop(events, sources, offsets, results, deltas, hashes, byUser);
+                writeLoop(events, sources, offsets, results, deltas, hashes, byUser, batchListener);
             } finally {
                 locks.unlock(held);
             }
@@ -87,7 +88,8 @@ final class BatchApplier {
     }
 
     private void writeLoop(List<Event> events, String[] sources, long[] offsets, RecordResult[] results,
-                           Delta[] deltas, long[] hashes, Map<String, int[]> byUser) {
+                           Delta[] deltas, long[] hashes, Map<String, int[]> byUser,
+                           ProfileChangeListener batchListener) {
         EngineCounters counters = engine.counters();
         List<String> pending = new ArrayList<>(byUser.keySet());
         for (int attempt = 1; ; attempt++) {
@@ -122,7 +124,7 @@ final class BatchApplier {
                 WorkingProfile w = working.get(j);
                 if (outcomes.get(j).written()) {
                     counters.writes.increment();
-                    notifyListeners(w, writes.get(j).state());
+                    notifyListeners(w, writes.get(j).state(), batchListener);
                 } else {
                     counters.writeConflicts.increment();
                     pending.add(w.base().userId());
@@ -168,8 +170,14 @@ final class BatchApplier {
         return RecordResult.of(e, outcome);
     }
 
-    private void notifyListeners(WorkingProfile w, ProfileState after) {
+    private void notifyListeners(WorkingProfile w, ProfileState after, ProfileChangeListener batchListener) {
         List<ProfileChangeListener> listeners = engine.listeners();
+        if (batchListener != null) {
+            List<ProfileChangeListener> all = new ArrayList<>(listeners.size() + 1);
+            all.addAll(listeners);
+            all.add(batchListener);
+            listeners = all;
+        }
         if (listeners.isEmpty() || w.causes().isEmpty()) {
             return;
         }

@@ -92,7 +92,7 @@ public final class ProfileEngine implements AutoCloseable {
      */
     public CompletableFuture<List<RecordResult>> recordAll(Collection<Event> events) {
         try {
-            return CompletableFuture.completedFuture(applyInternal(new ArrayList<>(events), null, null));
+            return CompletableFuture.completedFuture(applyInternal(new ArrayList<>(events), null, null, null));
         } catch (ProfileStoreException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -109,6 +109,18 @@ public final class ProfileEngine implements AutoCloseable {
      *                               applying the batch again is safe
      */
     public List<RecordResult> applyBatch(List<SourcedEvent> events) {
+        return applyBatch(events, null);
+    }
+
+    /**
+     * Like {@link #applyBatch(List)}, and also tells {@code batchListener} of each profile change this
+     * call wrote, after the engine's own listeners, on the calling thread, before returning. Lets a
+     * caller that did not build the engine (such as a Kafka processor publishing change records)
+     * see the changes of its own batches only.
+     *
+     * @param batchListener receives this batch's changes; may be null
+     */
+    public List<RecordResult> applyBatch(List<SourcedEvent> events, ProfileChangeListener batchListener) {
         List<Event> plain = new ArrayList<>(events.size());
         String[] sources = new String[events.size()];
         long[] offsets = new long[events.size()];
@@ -118,15 +130,16 @@ public final class ProfileEngine implements AutoCloseable {
             sources[i] = s.source();
             offsets[i] = s.offset();
         }
-        return applyInternal(plain, sources, offsets);
+        return applyInternal(plain, sources, offsets, batchListener);
     }
 
-    private List<RecordResult> applyInternal(List<Event> events, String[] sources, long[] offsets) {
+    private List<RecordResult> applyInternal(List<Event> events, String[] sources, long[] offsets,
+                                             ProfileChangeListener batchListener) {
         if (closed) {
             throw new IllegalStateException("ProfileEngine is closed");
         }
         long start = ticker.read();
-        RecordResult[] results = applier.apply(events, sources, offsets);
+        RecordResult[] results = applier.apply(events, sources, offsets, batchListener);
         counters.count(results);
         counters.applyLatency.record(ticker.read() - start);
         return Arrays.asList(results);

@@ -187,6 +187,26 @@ class ProfileEngineTest {
     }
 
     @Test
+    void aBatchListenerHearsOnlyTheChangesOfItsOwnBatch() {
+        engine.applyBatch(List.of(new SourcedEvent(view("u7", 1, "/a"), "user-events-0", 0)));
+        List<ProfileChange> heard = new ArrayList<>();
+        Event second = view("u7", 2, "/b");
+        SourcedEvent redelivered = new SourcedEvent(view("u8", 1, "/x"), "user-events-0", 0);
+        engine.applyBatch(List.of(new SourcedEvent(second, "user-events-0", 1), redelivered), heard::add);
+        engine.applyBatch(List.of(redelivered), heard::add);
+        assertThat(heard).hasSize(2);
+        assertThat(heard.get(0).userId()).isEqualTo("u7");
+        assertThat(heard.get(0).causeEventIds()).containsExactly(second.eventId());
+        assertThat(heard.get(0).changes()).filteredOn(c -> c.name().equals("page_views"))
+                .singleElement().satisfies(c -> {
+                    assertThat(c.before()).contains(1L);
+                    assertThat(c.after()).contains(2L);
+                });
+        assertThat(heard.get(1).userId()).isEqualTo("u8");
+        assertThat(changes).hasSize(3);
+    }
+
+    @Test
     void sourcedEventsAtOrBelowTheFenceAreDuplicates() {
         SourcedEvent first = new SourcedEvent(view("u9", 1, "/a"), "user-events-0", 7);
         assertThat(engine.applyBatch(List.of(first))).extracting(RecordResult::outcome).containsExactly(Outcome.APPLIED);
