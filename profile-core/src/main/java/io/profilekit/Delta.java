@@ -100,6 +100,20 @@ public final class Delta {
         return new Delta(n, o, k);
     }
 
+    /** The part of this delta whose attribute names pass {@code keep}. */
+    public Delta retain(java.util.function.Predicate<String> keep) {
+        String[] n = new String[size];
+        Operation[] o = new Operation[size];
+        int k = 0;
+        for (int i = 0; i < size; i++) {
+            if (keep.test(names[i])) {
+                n[k] = names[i];
+                o[k++] = operations[i];
+            }
+        }
+        return k == size ? this : k == 0 ? EMPTY : new Delta(n, o, k);
+    }
+
     @Override
     public boolean equals(Object obj) {
         return obj instanceof Delta d && d.operations().equals(operations());

@@ -5,6 +5,7 @@ import io.profilekit.op.Operation;
 import io.profilekit.spi.ProfileState;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
@@ -28,31 +29,70 @@ public final class Profile {
     private final long lastEventTime;
     private final Map<String, Object> values;
     private final Map<String, Long> updatedAt;
+    private final Freshness freshness;
 
     private Profile(String userId, long version, Instant asOf, long lastEventTime, Map<String, Object> values,
-                    Map<String, Long> updatedAt) {
+                    Map<String, Long> updatedAt, Freshness freshness) {
         this.userId = userId;
         this.version = version;
         this.asOf = asOf;
         this.lastEventTime = lastEventTime;
         this.values = values;
         this.updatedAt = updatedAt;
+        this.freshness = freshness;
     }
 
-    /** The read view of a stored state at {@code now}. */
+    /**
+     * How fresh a profile is: whether it came from the store ({@code stale} false) or from the
+     * engine's last-known-good copy because the store failed, and how old that copy is.
+     *
+     * @param stale true when the store could not be read and this is a copy read earlier
+     * @param age   how long ago the copy was read from the store; zero when not stale
+     */
+    public record Freshness(boolean stale, Duration age) {
+        public static final Freshness FRESH = new Freshness(false, Duration.ZERO);
+
+        public Freshness {
+            Objects.requireNonNull(age, "age");
+        }
+    }
+
+    /** The read view of a stored state at {@code now}, with every attribute. */
     public static Profile of(ProfileState state, Instant now) {
+        return of(state, now, Map.of(), Freshness.FRESH);
+    }
+
+    /**
+     * The read view of a stored state at {@code now}, leaving out attributes whose time to live
+     * (by name in {@code ttls}) has passed since their last update.
+     */
+    public static Profile of(ProfileState state, Instant now, Map<String, Duration> ttls, Freshness freshness) {
         long nowMillis = now.toEpochMilli();
         Map<String, Object> values = new TreeMap<>();
         Map<String, Long> updated = new TreeMap<>();
-        for (Map.Entry<String, Operation> e : state.attributes().entrySet()) {
-            Object v = e.getValue().read(nowMillis);
-            if (v != null) {
-                values.put(e.getKey(), v);
-                updated.put(e.getKey(), e.getValue().updatedAt());
+        state.attributes().forEach((name, op) -> {
+            Duration ttl = ttls.isEmpty() ? null : ttls.get(name);
+            if (ttl != null && expired(op.updatedAt(), ttl, nowMillis)) {
+                return;
             }
-        }
+            Object v = op.read(nowMillis);
+            if (v != null) {
+                values.put(name, v);
+                updated.put(name, op.updatedAt());
+            }
+        });
         return new Profile(state.userId(), state.version(), now, state.lastEventTime(),
-                Collections.unmodifiableMap(values), Collections.unmodifiableMap(updated));
+                Collections.unmodifiableMap(values), Collections.unmodifiableMap(updated), freshness);
+    }
+
+    /** Whether something last updated at {@code updatedAt} has outlived {@code ttl} at {@code nowMillis}. */
+    public static boolean expired(long updatedAt, Duration ttl, long nowMillis) {
+        return updatedAt + ttl.toMillis() <= nowMillis;
+    }
+
+    /** Whether the profile is fresh from the store or a stale fallback copy, and its age. */
+    public Freshness freshness() {
+        return freshness;
     }
 
     public String userId() {
@@ -188,7 +228,8 @@ public final class Profile {
     @Override
     public boolean equals(Object o) {
         return o instanceof Profile p && p.userId.equals(userId) && p.version == version && p.asOf.equals(asOf)
-                && p.lastEventTime == lastEventTime && p.values.equals(values) && p.updatedAt.equals(updatedAt);
+                && p.lastEventTime == lastEventTime && p.values.equals(values) && p.updatedAt.equals(updatedAt)
+                && p.freshness.equals(freshness);
     }
 
     @Override
@@ -198,6 +239,7 @@ public final class Profile {
 
     @Override
     public String toString() {
-        return "Profile[" + userId + " v" + version + " " + values + "]";
+        return "Profile[" + userId + " v" + version + (freshness.stale() ? " stale " + freshness.age() : "") + " "
+                + values + "]";
     }
 }

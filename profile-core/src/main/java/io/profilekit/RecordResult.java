@@ -28,7 +28,12 @@ public record RecordResult(String eventId, String userId, Outcome outcome, List<
         /** Invalid: see {@link #violations()}. Nothing changed. */
         REJECTED,
         /** The user was erased after this event's time: dropped, so that erased users stay erased. */
-        ERASED
+        ERASED,
+        /**
+         * Older than its source's watermark, and not applied: the reducer's {@link LatePolicy} said
+         * {@code DROP} or {@code SIDE_OUTPUT} (then the engine's {@link LateEventHandler} has it).
+         */
+        LATE
     }
 
     static RecordResult of(Event e, Outcome outcome) {

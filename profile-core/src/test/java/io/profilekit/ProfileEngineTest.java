@@ -182,7 +182,7 @@ class ProfileEngineTest {
                 }).build()) {
             assertThat(e.record(view("u8", 1, "/a")).join().applied()).isTrue();
             assertThat(e.get("u8")).isPresent();
-            assertThat(e.metrics().listenerFailures()).isEqualTo(1);
+            assertThat(e.metrics().callbackFailures()).isEqualTo(1);
         }
     }
 
@@ -238,7 +238,17 @@ class ProfileEngineTest {
     }
 
     @Test
-    void aStoreFailureFailsTheFutureAndIsCounted() {
+    void aStoreFailureIsRetriedAndNothingIsLost() {
+        store.failNext = new IllegalStateException("connection reset");
+        assertThat(engine.record(view("u11r", 1, "/a")).join().applied()).isTrue();
+        assertThat(engine.metrics().storeFailures()).isEqualTo(1);
+        assertThat(engine.get("u11r").orElseThrow().getLong("page_views")).contains(1L);
+    }
+
+    @Test
+    void aStoreFailurePastTheRetriesFailsTheFutureAndIsCounted() {
+        ProfileEngine engine = ProfileEngine.builder().reducer(REDUCER).store(store).clock(clock)
+                .storeRetries(0, Duration.ZERO).build();
         store.failNext = new IllegalStateException("connection reset");
         assertThatThrownBy(() -> engine.record(view("u11", 1, "/a")).join())
                 .isInstanceOf(CompletionException.class)

@@ -1,0 +1,156 @@
+package io.profilekit.spi;
+
+import io.profilekit.op.CappedSet;
+import io.profilekit.op.Counter;
+import io.profilekit.op.DecayingScore;
+import io.profilekit.op.DecimalSum;
+import io.profilekit.op.Extremum;
+import io.profilekit.op.FirstWrite;
+import io.profilekit.op.LastWrite;
+import io.profilekit.op.Operation;
+import io.profilekit.op.RecentValues;
+import io.profilekit.op.TopValues;
+import io.profilekit.op.WindowedCount;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Decoding what was encoded gives back the same state, types included, whatever the state holds. */
+class ProfileStateCodecProperties {
+
+    @Property(tries = 300)
+    void everyStateRoundTrips(@ForAll("states") ProfileState state) {
+        byte[] json = ProfileStateCodec.encode(state);
+        ProfileState back = ProfileStateCodec.decode(json);
+        assertThat(back).isEqualTo(state);
+        assertThat(ProfileStateCodec.encode(back)).isEqualTo(json);
+    }
+
+    @Property(tries = 500)
+    void everyValueKeepsItsTypeAndValue(@ForAll("values") Object value) {
+        ProfileState s = new ProfileState("u", 1, Map.of("a", new LastWrite(value, true, 1, 2)), 1,
+                SeenEvents.empty(), Map.of(), ProfileState.NONE);
+        Object back = ((LastWrite) ProfileStateCodec.decode(ProfileStateCodec.encode(s)).attributes().get("a")).value();
+        assertSameTyped(back, value);
+    }
+
+    private static void assertSameTyped(Object actual, Object expected) {
+        if (expected == null) {
+            assertThat(actual).isNull();
+            return;
+        }
+        assertThat(actual).isInstanceOf(expected instanceof List ? List.class
+                : expected instanceof Map ? Map.class : expected.getClass());
+        assertThat(actual).isEqualTo(expected);
+        if (expected instanceof List<?> l) {
+            for (int i = 0; i < l.size(); i++) {
+                assertSameTyped(((List<?>) actual).get(i), l.get(i));
+            }
+        } else if (expected instanceof Map<?, ?> m) {
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                assertSameTyped(((Map<?, ?>) actual).get(e.getKey()), e.getValue());
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<Object> values() {
+        return value(3);
+    }
+
+    private static Arbitrary<Object> scalar() {
+        return Arbitraries.oneOf(
+                Arbitraries.strings().ofMaxLength(12).map(s -> (Object) s),
+                Arbitraries.strings().withChars("$dtm\"\\\u00e9\u2603\ud83d\ude00").ofMaxLength(4).map(s -> (Object) s),
+                Arbitraries.longs().map(l -> (Object) l),
+                Arbitraries.doubles().map(d -> (Object) d),
+                Arbitraries.of(0.0, -0.0, Double.MIN_VALUE, Double.MAX_VALUE, 1e300, 1.0).map(d -> (Object) d),
+                Arbitraries.bigIntegers().between(BigInteger.valueOf(-1_000_000_000_000L), BigInteger.TEN.pow(30))
+                        .flatMap(u -> Arbitraries.integers().between(-40, 40).map(sc -> (Object) new BigDecimal(u, sc))),
+                Arbitraries.longs().between(Instant.MIN.getEpochSecond(), Instant.MAX.getEpochSecond())
+                        .flatMap(sec -> Arbitraries.integers().between(0, 999_999_999)
+                                .map(n -> (Object) Instant.ofEpochSecond(sec, n))),
+                Arbitraries.of(Boolean.TRUE, Boolean.FALSE).map(b -> (Object) b),
+                Arbitraries.just(null));
+    }
+
+    private static Arbitrary<Object> value(int depth) {
+        if (depth == 0) {
+            return scalar();
+        }
+        Arbitrary<Object> inner = Arbitraries.lazy(() -> value(depth - 1));
+        Arbitrary<Object> list = inner.list().ofMaxSize(4).map(l -> (Object) l);
+        Arbitrary<Object> map = Arbitraries.maps(Arbitraries.oneOf(Arbitraries.strings().ofMaxLength(5),
+                        Arbitraries.of("$d", "$t", "$m", "$", "k")), inner).ofMaxSize(3)
+                .map(m -> (Object) new LinkedHashMap<>(m));
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(6, scalar()), net.jqwik.api.Tuple.of(1, list), net.jqwik.api.Tuple.of(1, map));
+    }
+
+    private static Arbitrary<long[]> sortedLongs(int size) {
+        return Arbitraries.longs().between(-1_000_000, 1_000_000).array(long[].class).ofSize(size)
+                .map(a -> {
+                    long[] s = a.clone();
+                    java.util.Arrays.sort(s);
+                    return s;
+                });
+    }
+
+    @Provide
+    Arbitrary<ProfileState> states() {
+        Arbitrary<Long> time = Arbitraries.longs();
+        Arbitrary<Object> v = value(2);
+        Arbitrary<Operation> op = Arbitraries.oneOf(
+                Combinators.combine(v, Arbitraries.of(true, false), time, time).as(LastWrite::new),
+                Combinators.combine(v, time, time).as(FirstWrite::new),
+                Combinators.combine(time, time).as(Counter::new),
+                Combinators.combine(Arbitraries.bigIntegers().between(BigInteger.valueOf(-99999), BigInteger.valueOf(99999)),
+                        Arbitraries.integers().between(-3, 10), time).as((u, sc, t) -> new DecimalSum(new BigDecimal(u, sc), t)),
+                Combinators.combine(Arbitraries.of(true, false), Arbitraries.oneOf(
+                        Arbitraries.longs().map(l -> (Number) l),
+                        Arbitraries.bigDecimals().ofScale(3).map(d -> (Number) d)), time).as(Extremum::new),
+                Combinators.combine(Arbitraries.integers().between(1, 50),
+                        Combinators.combine(v, time, time).as(RecentValues.Entry::new).list().ofMaxSize(4))
+                        .as(RecentValues::new),
+                Combinators.combine(Arbitraries.integers().between(1, 50),
+                        Combinators.combine(v, time).as(CappedSet.Member::new).list().ofMaxSize(4))
+                        .as(CappedSet::new),
+                Arbitraries.integers().between(0, 8).flatMap(n -> Combinators.combine(
+                        Arbitraries.longs().between(1, Long.MAX_VALUE / 8), sortedLongs(n),
+                        Arbitraries.longs().array(long[].class).ofSize(n), time).as(DecayingScore::new)),
+                Arbitraries.integers().between(0, 8).flatMap(n -> Combinators.combine(
+                        Arbitraries.longs().between(1, 1000), sortedLongs(n),
+                        Arbitraries.longs().array(long[].class).ofSize(n), time)
+                        .as((bl, b, c, t) -> new WindowedCount(bl * 10, bl, b, c, t))),
+                Combinators.combine(Arbitraries.integers().between(1, 5),
+                        Combinators.combine(v, Arbitraries.longs(), time).as(TopValues.Count::new).list().ofMaxSize(4))
+                        .as((n, c) -> new TopValues(n, n * 4, c)));
+        Arbitrary<Map<String, Operation>> attrs = Arbitraries.maps(Arbitraries.strings().ofMaxLength(8), op).ofMaxSize(6);
+        Arbitrary<SeenEvents> seen = Arbitraries.longs().between(0, 1 << 20).set().ofMaxSize(10)
+                .map(set -> {
+                    long[] t = set.stream().mapToLong(Long::longValue).sorted().toArray();
+                    long[] h = new long[t.length];
+                    for (int i = 0; i < h.length; i++) {
+                        h[i] = t[i] * 31 - 7;
+                    }
+                    return SeenEvents.of(t, h);
+                });
+        Arbitrary<Map<String, Long>> fences = Arbitraries.maps(Arbitraries.strings().ofMinLength(1).ofMaxLength(10),
+                Arbitraries.longs().between(-1, Long.MAX_VALUE)).ofMaxSize(3);
+        return Combinators.combine(Arbitraries.strings().ofMaxLength(20), Arbitraries.longs().between(0, Long.MAX_VALUE),
+                        attrs, Arbitraries.longs(), seen, fences, Arbitraries.longs())
+                .as(ProfileState::new);
+    }
+}

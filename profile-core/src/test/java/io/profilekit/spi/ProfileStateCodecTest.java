@@ -1,0 +1,175 @@
+package io.profilekit.spi;
+
+import io.profilekit.op.CappedSet;
+import io.profilekit.op.Counter;
+import io.profilekit.op.DecayingScore;
+import io.profilekit.op.DecimalSum;
+import io.profilekit.op.Extremum;
+import io.profilekit.op.FirstWrite;
+import io.profilekit.op.LastWrite;
+import io.profilekit.op.Operation;
+import io.profilekit.op.RecentValues;
+import io.profilekit.op.TopValues;
+import io.profilekit.op.WindowedCount;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ProfileStateCodecTest {
+    static final long T = 1_717_171_717_000L;
+
+    /** One attribute of every operation family, with values of every type. */
+    static ProfileState sample() {
+        Map<String, Object> address = new LinkedHashMap<>();
+        address.put("city", "Lyon");
+        address.put("zip", 69001L);
+        Map<String, Object> dollarKeys = new LinkedHashMap<>();
+        dollarKeys.put("$d", "not a decimal");
+        Map<String, Operation> attrs = Map.ofEntries(
+                Map.entry("plan", new LastWrite("pro", true, T, -8817166447218462375L)),
+                Map.entry("nickname", new LastWrite(null, false, T + 1, 7)),
+                Map.entry("address", new LastWrite(address, true, T, 1)),
+                Map.entry("weird", new LastWrite(dollarKeys, true, T, 2)),
+                Map.entry("firstSeen", new FirstWrite(Instant.parse("2024-05-31T16:08:37.123456789Z"), T - 5, 3)),
+                Map.entry("purchases", new Counter(3, T)),
+                Map.entry("revenue", new DecimalSum(new BigDecimal("59.90"), T)),
+                Map.entry("maxBasket", new Extremum(true, new BigDecimal("19.99"), T)),
+                Map.entry("minAge", new Extremum(false, 18L, T)),
+                Map.entry("lastPages", new RecentValues(3, List.of(new RecentValues.Entry("/b", T, 2),
+                        new RecentValues.Entry(2.5, T - 1, 1), new RecentValues.Entry(List.of(true, false), T - 2, 9)))),
+                Map.entry("tags", new CappedSet(5, List.of(new CappedSet.Member("vip", T),
+                        new CappedSet.Member(Instant.EPOCH, T - 7)))),
+                Map.entry("interest", new DecayingScore(3_600_000, new long[] {59_627, 59_628},
+                        new long[] {1_048_576, -3}, T)),
+                Map.entry("views1h", new WindowedCount(3_600_000, 60_000, new long[] {28_619_528, 28_619_529},
+                        new long[] {4, 1}, T)),
+                Map.entry("topCategories", new TopValues(2, 8, List.of(new TopValues.Count("shoes", 5, T),
+                        new TopValues.Count(new BigDecimal("1E+3"), 2, T - 3)))));
+        SeenEvents seen = SeenEvents.of(new long[] {T - 5, T, T}, new long[] {42, -9, 17});
+        return new ProfileState("u42", 7, attrs, T + 1, seen, Map.of("events-3", 1041L, "events-0", 12L),
+                ProfileState.NONE);
+    }
+
+    @Test
+    void roundTripsEveryOperationAndValueType() {
+        ProfileState s = sample();
+        ProfileState back = ProfileStateCodec.decode(ProfileStateCodec.encode(s));
+        assertThat(back).isEqualTo(s);
+        // equal is not enough for numbers: the types must survive too
+        assertThat(((LastWrite) back.attributes().get("address")).value())
+                .isEqualTo(Map.of("city", "Lyon", "zip", 69001L));
+        assertThat(((FirstWrite) back.attributes().get("firstSeen")).value())
+                .isInstanceOf(Instant.class).isEqualTo(Instant.parse("2024-05-31T16:08:37.123456789Z"));
+        assertThat(((DecimalSum) back.attributes().get("revenue")).value()).hasToString("59.90");
+        assertThat(((Extremum) back.attributes().get("maxBasket")).value()).isInstanceOf(BigDecimal.class);
+        assertThat(((Extremum) back.attributes().get("minAge")).value()).isInstanceOf(Long.class);
+        RecentValues recent = (RecentValues) back.attributes().get("lastPages");
+        assertThat(recent.entries().get(1).value()).isInstanceOf(Double.class).isEqualTo(2.5);
+        TopValues top = (TopValues) back.attributes().get("topCategories");
+        assertThat(top.counts().get(1).value()).isInstanceOf(BigDecimal.class).hasToString("1E+3");
+        assertThat(((LastWrite) back.attributes().get("weird")).value()).isEqualTo(Map.of("$d", "not a decimal"));
+        assertThat(back.seenEvents().size()).isEqualTo(3);
+        assertThat(back.fence("events-3")).isEqualTo(1041L);
+    }
+
+    @Test
+    void tombstoneAndEmptyStatesRoundTrip() {
+        ProfileState tomb = new ProfileState("gone", 4, Map.of(), ProfileState.NONE, SeenEvents.empty(), Map.of(), T);
+        assertThat(ProfileStateCodec.encodeToString(tomb))
+                .isEqualTo("{\"v\":1,\"user\":\"gone\",\"version\":4,\"erased\":" + T + "}");
+        assertThat(ProfileStateCodec.decode(ProfileStateCodec.encode(tomb))).isEqualTo(tomb);
+        ProfileState empty = ProfileState.empty("u\u00e9\"\n1");
+        assertThat(ProfileStateCodec.decode(ProfileStateCodec.encodeToString(empty))).isEqualTo(empty);
+    }
+
+    @Test
+    void equalStatesGiveEqualBytes() {
+        ProfileState a = sample();
+        ProfileState b = new ProfileState(a.userId(), a.version(), new LinkedHashMap<>(a.attributes()),
+                a.lastEventTime(), a.seenEvents(), new LinkedHashMap<>(a.fences()), a.erasedAt());
+        assertThat(ProfileStateCodec.encode(b)).isEqualTo(ProfileStateCodec.encode(a));
+    }
+
+    @Test
+    void matchesTheGoldenFile() throws IOException {
+        String golden;
+        try (InputStream in = getClass().getResourceAsStream("profile-state-v1.json")) {
+            assertThat(in).as("golden file on the classpath").isNotNull();
+            golden = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+        }
+        assertThat(ProfileStateCodec.decode(golden)).isEqualTo(sample());
+        assertThat(ProfileStateCodec.encodeToString(sample())).isEqualTo(golden);
+    }
+
+    @Test
+    void refusesValuesItCannotRepresent() {
+        ProfileState nan = new ProfileState("u", 1, Map.of("score", new LastWrite(Double.NaN, true, T, 0)),
+                T, SeenEvents.empty(), Map.of(), ProfileState.NONE);
+        assertThatThrownBy(() -> ProfileStateCodec.encode(nan))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("attribute score: cannot store the non-finite number NaN");
+        ProfileState odd = new ProfileState("u", 1, Map.of("when", new LastWrite(new java.util.Date(0), true, T, 0)),
+                T, SeenEvents.empty(), Map.of(), ProfileState.NONE);
+        assertThatThrownBy(() -> ProfileStateCodec.encode(odd))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("attribute when: cannot store a value of type java.util.Date");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+            not JSON              | `nope`                                                        | `profile state: not valid JSON: Unrecognized token 'nope'`
+            truncated             | `{"v":1,"user":"u","vers`                                     | `profile state: not valid JSON: Unexpected end-of-input`
+            array                 | `[1,2]`                                                       | `profile state: expected a JSON object, got a list`
+            empty input           | ``                                                            | `profile state: expected a JSON object, got the end of input`
+            version first         | `{"user":"u","v":1,"version":1}`                              | `profile state: expected the format version field "v" first, got "user"`
+            future format         | `{"v":2,"user":"u","version":1}`                              | `profile state at v: unsupported format version 2 (this ProfileKit reads version 1)`
+            missing user          | `{"v":1,"version":1}`                                         | `profile state: missing field "user"`
+            missing version       | `{"v":1,"user":"u"}`                                          | `profile state: missing field "version"`
+            negative version      | `{"v":1,"user":"u","version":-3}`                             | `profile state at version: expected a version >= 0, got -3`
+            user not a string     | `{"v":1,"user":42,"version":1}`                               | `profile state at user: expected a string, got 42`
+            unknown field         | `{"v":1,"user":"u","version":1,"colour":"red"}`               | `profile state at colour: unknown field`
+            trailing content      | `{"v":1,"user":"u","version":1} {}`                           | `profile state: unexpected content after the profile state: an object`
+            unknown kind          | `{"v":1,"user":"u","version":1,"attrs":{"a":{"k":"avg"}}}`    | `profile state at attrs.a.k: unknown operation kind "avg"`
+            kind first            | `{"v":1,"user":"u","version":1,"attrs":{"a":{"n":1,"k":"counter"}}}` | `profile state at attrs.a: expected the operation kind field "k" first, got "n"`
+            counter not a number  | `{"v":1,"user":"u","version":1,"attrs":{"visits":{"k":"counter","n":"abc","t":1}}}` | `profile state at attrs.visits: field "n": expected an integer, got "abc"`
+            counter missing time  | `{"v":1,"user":"u","version":1,"attrs":{"visits":{"k":"counter","n":3}}}` | `profile state at attrs.visits: missing field "t"`
+            field of another kind | `{"v":1,"user":"u","version":1,"attrs":{"visits":{"k":"counter","cap":3}}}` | `profile state at attrs.visits.cap: unknown field for operation kind counter`
+            bad decimal           | `{"v":1,"user":"u","version":1,"attrs":{"rev":{"k":"sum","n":"12,5","t":1}}}` | `profile state at attrs.rev: field "n": expected a decimal string, got "12,5"`
+            bad instant tag       | `{"v":1,"user":"u","version":1,"attrs":{"a":{"k":"set","val":{"$t":"yesterday"},"t":1,"tie":0}}}` | `profile state at attrs.a.val.$t: expected an ISO-8601 instant, got "yesterday"`
+            unknown tag           | `{"v":1,"user":"u","version":1,"attrs":{"a":{"k":"set","val":{"$x":1},"t":1,"tie":0}}}` | `profile state at attrs.a.val.$x: unknown value tag (known: $d decimal, $t instant, $m object)`
+            huge integer          | `{"v":1,"user":"u","version":99999999999999999999}`           | `profile state at version: integer out of the 64-bit range: "99999999999999999999"`
+            bad capacity          | `{"v":1,"user":"u","version":1,"attrs":{"r":{"k":"recent","cap":0,"e":[]}}}` | `profile state at attrs.r: recent capacity must be at least 1, got 0`
+            short recent entry    | `{"v":1,"user":"u","version":1,"attrs":{"r":{"k":"recent","cap":2,"e":[["x",1]]}}}` | `profile state at attrs.r.e.0: expected an integer, got the end of a list`
+            unsorted seen         | `{"v":1,"user":"u","version":1,"seen":[[5,1],[4,1]]}`          | `profile state at seen: seen events are not sorted at index 1`
+            fence not a number    | `{"v":1,"user":"u","version":1,"fences":{"p-0":"x"}}`         | `profile state at fences.p-0: expected an integer, got "x"`
+            window lengths differ | `{"v":1,"user":"u","version":1,"attrs":{"w":{"k":"window","w":10,"bl":5,"b":[1],"c":[],"t":1}}}` | `profile state at attrs.w: windowedCount buckets and counts differ in length`
+            """)
+    void corruptInputIsRefusedWithWhereAndWhat(String what, String json, String message) {
+        assertThatThrownBy(() -> ProfileStateCodec.decode(json == null ? "" : json))
+                .as(what)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(message);
+    }
+
+    @Test
+    void everyKindIsCoveredBySample() {
+        assertThat(sample().attributes().values().stream().map(Operation::kind).distinct().sorted())
+                .containsExactly("counter", "decay", "max", "min", "recent", "set", "setAdd", "setOnce", "sum",
+                        "topN", "window");
+        assertThat(Arrays.stream(Operation.class.getPermittedSubclasses()).map(Class::getSimpleName))
+                .hasSize(10);
+    }
+}

@@ -1,0 +1,295 @@
+package io.profilekit.redis;
+
+import io.profilekit.Event;
+import io.profilekit.MutableClock;
+import io.profilekit.Profile;
+import io.profilekit.ProfileEngine;
+import io.profilekit.ProfileStoreException;
+import io.profilekit.spi.ProfileState;
+import io.profilekit.spi.ProfileWrite;
+import io.profilekit.spi.SeenEvents;
+import io.profilekit.spi.WriteOutcome;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.profilekit.redis.Purchases.CENT;
+import static io.profilekit.redis.Purchases.T0;
+import static io.profilekit.redis.Purchases.purchase;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What the Redis store adds to the contract: its layout, expiry, round trips and failures. */
+class RedisProfileStoreTest {
+    static TestRedis redis;
+    static RedisClient client;
+    static final AtomicInteger PREFIX = new AtomicInteger();
+
+    @BeforeAll
+    static void startRedis() {
+        redis = TestRedis.start();
+        client = redis.client();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        client.close();
+        redis.close();
+    }
+
+    static String prefix() {
+        return "t" + PREFIX.incrementAndGet() + ":";
+    }
+
+    static ProfileState state(String user, long version, Map<String, Long> fences) {
+        return new ProfileState(user, version, Map.of(), T0.toEpochMilli(), SeenEvents.empty(), fences,
+                ProfileState.NONE);
+    }
+
+    static long commandCalls(String command) {
+        Matcher m = Pattern.compile("cmdstat_" + command + ":calls=(\\d+)").matcher(client.info("commandstats"));
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    @Test
+    void eachProfileIsOneHashReadableWithRedisCli() {
+        String prefix = prefix();
+        RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix).build();
+        ProfileState s = state("u1", 1, Map.of("events-0", 41L, "events-3", 7L));
+        assertThat(store.writeAll(List.of(new ProfileWrite(s, 0, Map.of("events-0", 41L), Duration.ofHours(1)))))
+                .extracting(WriteOutcome::status).containsExactly(WriteOutcome.Status.WRITTEN);
+
+        assertThat(client.keys(prefix + "*")).containsExactly(prefix + "u1");
+        Map<String, String> hash = client.hgetAll(prefix + "u1");
+        assertThat(hash).containsOnlyKeys("s", "v", "f:events-0", "f:events-3");
+        assertThat(hash.get("s")).isEqualTo("{\"v\":1,\"user\":\"u1\",\"version\":1,\"last\":" + T0.toEpochMilli()
+                + ",\"fences\":{\"events-0\":41,\"events-3\":7}}");
+        assertThat(hash.get("v")).isEqualTo("1");
+        assertThat(hash.get("f:events-0")).isEqualTo("41");
+        assertThat(client.pttl(prefix + "u1")).isBetween(3_500_000L, 3_600_000L);
+    }
+
+    @Test
+    void aWriteWithoutTtlKeepsTheProfileUnlessADefaultIsSet() {
+        String prefix = prefix();
+        RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix).build();
+        store.writeAll(List.of(new ProfileWrite(state("a", 1, Map.of()), 0, Map.of(), Duration.ofMinutes(5))));
+        store.writeAll(List.of(new ProfileWrite(state("a", 2, Map.of()), 1, Map.of(), Duration.ZERO)));
+        assertThat(client.pttl(prefix + "a")).isEqualTo(-1L);
+
+        RedisProfileStore withDefault = RedisProfileStore.builder(client).keyPrefix(prefix)
+                .defaultProfileTtl(Duration.ofDays(90)).build();
+        withDefault.writeAll(List.of(new ProfileWrite(state("b", 1, Map.of()), 0, Map.of(), Duration.ZERO)));
+        assertThat(client.pttl(prefix + "b")).isBetween(Duration.ofDays(90).toMillis() - 60_000, Duration.ofDays(90).toMillis());
+    }
+
+    @Test
+    void eraseReplacesTheProfileByATombstoneWithItsOwnRetention() {
+        String prefix = prefix();
+        RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix)
+                .tombstoneRetention(Duration.ofDays(2)).build();
+        store.writeAll(List.of(new ProfileWrite(state("e", 1, Map.of("p-0", 3L)), 0, Map.of("p-0", 3L),
+                Duration.ofMinutes(1))));
+        store.erase("e", T0.plusSeconds(60));
+        assertThat(client.hgetAll(prefix + "e")).containsOnlyKeys("s", "v").containsEntry("v", "2");
+        assertThat(client.hget(prefix + "e", "s"))
+                .isEqualTo("{\"v\":1,\"user\":\"e\",\"version\":2,\"erased\":" + T0.plusSeconds(60).toEpochMilli() + "}");
+        assertThat(client.pttl(prefix + "e")).isBetween(Duration.ofDays(2).toMillis() - 60_000, Duration.ofDays(2).toMillis());
+        // the fence went with the profile: offset 1 of p-0 is no longer behind anything
+        assertThat(store.writeAll(List.of(new ProfileWrite(state("e", 3, Map.of("p-0", 1L)), 2, Map.of("p-0", 1L),
+                Duration.ZERO)))).extracting(WriteOutcome::status).containsExactly(WriteOutcome.Status.WRITTEN);
+    }
+
+    @Test
+    void aBatchOfAThousandLoadsOrWritesIsOneRoundTrip() {
+        String prefix = prefix();
+        RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix).build();
+        List<ProfileWrite> writes = new ArrayList<>();
+        List<String> users = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            users.add("u" + i);
+            writes.add(new ProfileWrite(state("u" + i, 1, Map.of()), 0, Map.of(), Duration.ZERO));
+        }
+        store.writeAll(List.of(writes.get(0))); // the script is loaded from here on
+        long trips = store.roundTrips();
+        long evalsha = commandCalls("evalsha");
+        assertThat(store.writeAll(writes.subList(1, 1000))).hasSize(999).allMatch(WriteOutcome::written);
+        assertThat(store.roundTrips() - trips).isEqualTo(1);
+        assertThat(commandCalls("evalsha") - evalsha).isEqualTo(999);
+
+        long hget = commandCalls("hget");
+        assertThat(store.loadAll(users)).hasSize(1000);
+        assertThat(store.roundTrips() - trips).isEqualTo(2);
+        assertThat(commandCalls("hget") - hget).isEqualTo(1000);
+    }
+
+    @Test
+    void afterScriptFlushWritesReloadTheScriptAndTotalsStayExact() {
+        RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix()).build();
+        try (ProfileEngine engine = ProfileEngine.builder().reducer(Purchases.REDUCER).store(store)
+                .clock(new MutableClock(T0.plusSeconds(3600))).build()) {
+            long evals = commandCalls("eval");
+            int n = 0;
+            for (int batch = 0; batch < 10; batch++) {
+                if (batch == 5) {
+                    client.scriptFlush();
+                    assertThat(client.scriptExists(List.of(RedisProfileStore.WRITE_SCRIPT_SHA))).containsExactly(false);
+                }
+                List<Event> events = new ArrayList<>();
+                for (int i = 0; i < 100; i++, n++) {
+                    events.add(purchase("sf-" + n, "user-" + (n % 7), n));
+                }
+                assertThat(engine.recordAll(events).join()).allMatch(r -> r.applied());
+            }
+            assertThat(commandCalls("eval") - evals).as("EVAL calls after the flush").isEqualTo(7);
+            assertThat(client.scriptExists(List.of(RedisProfileStore.WRITE_SCRIPT_SHA))).containsExactly(true);
+            long total = 0;
+            for (int u = 0; u < 7; u++) {
+                Profile p = engine.get("user-" + u).orElseThrow();
+                long expected = (1000 + 6 - u) / 7;
+                assertThat(p.getLong("purchases")).as("user-" + u).contains(expected);
+                assertThat(p.getDecimal("revenue")).contains(CENT.multiply(BigDecimal.valueOf(expected)));
+                total += p.getLong("purchases").orElseThrow();
+            }
+            assertThat(total).isEqualTo(1000);
+        }
+    }
+
+    @Test
+    void connectionRefusedIsAProfileStoreExceptionWithTheJedisCause() throws Exception {
+        int port = TestRedis.freePort();
+        try (RedisClient nowhere = RedisClient.create("127.0.0.1", port)) {
+            RedisProfileStore store = RedisProfileStore.builder(nowhere).build();
+            assertThatThrownBy(() -> store.loadAll(List.of("u1")))
+                    .isInstanceOf(ProfileStoreException.class)
+                    .hasMessage("Redis failed loading 1 profile(s): Failed to connect to 127.0.0.1:" + port + ".")
+                    .hasCauseInstanceOf(JedisConnectionException.class);
+            assertThatThrownBy(() -> store.writeAll(List.of(new ProfileWrite(state("u1", 1, Map.of()), 0, Map.of(),
+                    Duration.ZERO))))
+                    .isInstanceOf(ProfileStoreException.class)
+                    .hasMessageStartingWith("Redis failed writing 1 profile(s): ")
+                    .hasCauseInstanceOf(JedisConnectionException.class);
+            try (ProfileEngine engine = ProfileEngine.builder().reducer(Purchases.REDUCER).store(store)
+                    .clock(new MutableClock(T0)).build()) {
+                assertThatThrownBy(() -> engine.record(purchase("x", "u1", 0)).join())
+                        .isInstanceOf(CompletionException.class)
+                        .cause().isInstanceOf(ProfileStoreException.class)
+                        .hasMessageContaining("Failed to connect to 127.0.0.1:" + port)
+                        .hasCauseInstanceOf(JedisConnectionException.class);
+                assertThat(engine.metrics().storeFailures()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void aScriptErrorIsAProfileStoreExceptionNamingTheKey() {
+        String prefix = prefix();
+        RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix).build();
+        client.set(prefix + "wrongtype", "not a hash");
+        assertThatThrownBy(() -> store.writeAll(List.of(new ProfileWrite(state("wrongtype", 1, Map.of()), 0,
+                Map.of(), Duration.ZERO))))
+                .isInstanceOf(ProfileStoreException.class)
+                .hasMessageStartingWith("Redis failed writing the profile at key " + prefix + "wrongtype: ")
+                .hasMessageContaining("WRONGTYPE")
+                .hasCauseInstanceOf(JedisDataException.class);
+        assertThat(client.get(prefix + "wrongtype")).isEqualTo("not a hash");
+    }
+
+    @Test
+    void aCorruptStoredStateIsRefusedNamingTheKeyAndTheProblem() {
+        String prefix = prefix();
+        RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix).build();
+        client.hset(prefix + "bad", Map.of("s", "{\"v\":1,\"user\":\"bad\",\"version\":\"seven\"}", "v", "7"));
+        assertThatThrownBy(() -> store.loadAll(List.of("bad")))
+                .isInstanceOf(ProfileStoreException.class)
+                .hasMessage("Redis key " + prefix + "bad holds a profile this store cannot read: "
+                        + "profile state at version: expected an integer, got \"seven\"")
+                .hasCauseInstanceOf(IllegalArgumentException.class);
+        client.hset(prefix + "other", Map.of("s", "{\"v\":1,\"user\":\"someone-else\",\"version\":1}", "v", "1"));
+        assertThatThrownBy(() -> store.loadAll(List.of("other")))
+                .isInstanceOf(ProfileStoreException.class)
+                .hasMessage("Redis key " + prefix + "other holds the profile of user \"someone-else\", not of \"other\"");
+    }
+
+    @Test
+    void twoEnginesOnOneRedisHammeringHotUsersGiveExactTotals() throws Exception {
+        String prefix = prefix();
+        String[] hot = {"hot-0", "hot-1", "hot-2"};
+        int threadsPerEngine = 3;
+        int eventsPerThread = 1500;
+        MutableClock clock = new MutableClock(T0.plusSeconds(3600));
+        try (RedisClient c1 = redis.client(); RedisClient c2 = redis.client();
+             ProfileEngine e1 = ProfileEngine.builder().reducer(Purchases.REDUCER).clock(clock)
+                     .store(RedisProfileStore.builder(c1).keyPrefix(prefix).build()).build();
+             ProfileEngine e2 = ProfileEngine.builder().reducer(Purchases.REDUCER).clock(clock)
+                     .store(RedisProfileStore.builder(c2).keyPrefix(prefix).build()).build()) {
+            ProfileEngine[] engines = {e1, e2};
+            ExecutorService pool = Executors.newFixedThreadPool(2 * threadsPerEngine);
+            try {
+                List<Future<?>> futures = new ArrayList<>();
+                for (int t = 0; t < 2 * threadsPerEngine; t++) {
+                    int thread = t;
+                    ProfileEngine engine = engines[t % 2];
+                    futures.add(pool.submit(() -> {
+                        List<Event> batch = new ArrayList<>();
+                        for (int i = 0; i < eventsPerThread; i++) {
+                            batch.add(purchase("h" + thread + "-" + i, hot[i % hot.length], i));
+                            if (batch.size() == 1 + thread % 3 * 10) {
+                                engine.recordAll(batch).join();
+                                batch.clear();
+                            }
+                        }
+                        if (!batch.isEmpty()) {
+                            engine.recordAll(batch).join();
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : futures) {
+                    f.get(5, TimeUnit.MINUTES);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            long perUser = 2L * threadsPerEngine * eventsPerThread / hot.length;
+            for (String u : hot) {
+                Profile p = e1.get(u).orElseThrow();
+                assertThat(p.getLong("purchases")).as(u).contains(perUser);
+                assertThat(p.getDecimal("revenue")).as(u).contains(CENT.multiply(BigDecimal.valueOf(perUser)));
+                assertThat(e2.get(u).orElseThrow().version()).isEqualTo(p.version());
+            }
+            assertThat(e1.metrics().applied() + e2.metrics().applied()).isEqualTo(2L * threadsPerEngine * eventsPerThread);
+            assertThat(e1.metrics().writeConflicts() + e2.metrics().writeConflicts())
+                    .as("two engines on the same users must have raced at least once").isPositive();
+        }
+    }
+
+    @Test
+    void theEraseTimeIsKeptWhenErasedAgainEarlier() {
+        RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix()).build();
+        Instant late = T0.plusSeconds(600);
+        store.erase("twice", late);
+        store.erase("twice", T0);
+        ProfileState tomb = store.loadAll(List.of("twice")).get("twice");
+        assertThat(tomb.erasedAt()).isEqualTo(late.toEpochMilli());
+        assertThat(tomb.version()).isEqualTo(2);
+    }
+}
