@@ -91,12 +91,12 @@ public final class ProfileUpdatesListener implements AutoCloseable {
                     if (r.key() == null) {
                         continue;
                     }
+                    seen++;
                     try {
                         onUpdate.accept(r.key());
                     } catch (RuntimeException e) {
                         log.error("profile update callback failed for user {}", r.key(), e);
                     }
-                    seen++;
                 }
             }
         } catch (WakeupException e) {

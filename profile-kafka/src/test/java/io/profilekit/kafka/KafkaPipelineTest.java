@@ -6,6 +6,8 @@ import io.profilekit.InvalidEventException;
 import io.profilekit.Profile;
 import io.profilekit.ProfileEngine;
 import io.profilekit.ProfileReducer;
+import io.profilekit.redis.NearCachedProfileStore;
+import io.profilekit.redis.RedisProfileStore;
 import io.profilekit.spi.ProfileStore;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -56,6 +58,7 @@ class KafkaPipelineTest {
 
     static TestBroker broker;
     static Admin admin;
+    static TestRedis redis;
 
     final List<AutoCloseable> closeAfter = new ArrayList<>();
     String topic;
@@ -64,6 +67,7 @@ class KafkaPipelineTest {
     @BeforeAll
     static void startBroker() throws Exception {
         broker = TestBroker.start();
+        redis = TestRedis.start();
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
         TopicSetup.builder().partitions(3).build().apply(admin);
         TopicSetup.builder().build().topics().keySet().forEach(KafkaPipelineTest::awaitLeaders);
@@ -73,6 +77,7 @@ class KafkaPipelineTest {
     static void stopBroker() throws Exception {
         admin.close();
         broker.close();
+        redis.close();
     }
 
     @AfterEach
@@ -105,6 +110,11 @@ class KafkaPipelineTest {
     <T extends AutoCloseable> T closing(T c) {
         closeAfter.add(c);
         return c;
+    }
+
+    /** A store on the shared Redis, through its own client, with keys of this test only. */
+    RedisProfileStore redisStore() {
+        return RedisProfileStore.builder(closing(redis.client())).keyPrefix(topic + ":").build();
     }
 
     ProfileEngine engine(ProfileStore store) {
@@ -161,11 +171,10 @@ class KafkaPipelineTest {
     }
 
     @Test
-    void anEventPublishedHereIsReadOnAnotherEngineSharingTheStore(TestInfo info) throws Exception {
+    void anEventPublishedHereIsReadOnAnotherEngineSharingRedis(TestInfo info) throws Exception {
         newTopic(info, 3);
-        InMemoryProfileStore shared = closing(new InMemoryProfileStore());
-        ProfileEngine applying = engine(shared);
-        ProfileEngine reading = engine(shared);
+        ProfileEngine applying = engine(redisStore());
+        ProfileEngine reading = engine(redisStore());
         started(processor(applying));
         KafkaEventPublisher publisher = publisher();
 
@@ -231,9 +240,9 @@ class KafkaPipelineTest {
         a.close();
         third.join().forEach((u, n) -> expected.merge(u, n, Long::sum));
 
-        await(WAIT, () -> pageViews(engineB, expected.keySet()).equals(expected),
-                () -> a.metrics() + " " + b.metrics());
-        assertThat(a.metrics().applied() + b.metrics().applied()).isEqualTo(9000);
+        await(WAIT, () -> a.metrics().applied() + b.metrics().applied() == 9000, () -> a.metrics() + " " + b.metrics());
+        assertThat(pageViews(engineB, expected.keySet())).isEqualTo(expected);
+        assertThat(b.metrics().duplicates()).as("a committed what it applied before letting partitions go").isZero();
         assertThat(a.metrics().applied()).isLessThan(9000);
     }
 
@@ -360,6 +369,58 @@ class KafkaPipelineTest {
                 .contains("\"page_views\":{\"before\":null,\"after\":1}")
                 .contains("\"last_url\":{\"before\":null,\"after\":\"/p/1\"}")
                 .contains("\"causes\":[\"" + first.eventId() + "\"]");
+    }
+
+    @Test
+    void anotherInstancesNearCacheIsInvalidatedByItsProfileUpdatesListener(TestInfo info) throws Exception {
+        newTopic(info, 3);
+        ProfileEngine applying = engine(redisStore());
+        NearCachedProfileStore near = NearCachedProfileStore.builder(redisStore()).maxStaleness(Duration.ofMinutes(10))
+                .build();
+        ProfileEngine reading = engine(near);
+        started(processor(applying));
+        KafkaEventPublisher publisher = publisher();
+        publisher.publish(view("nia", 1)).join();
+        await(WAIT, () -> pageViews(applying, "nia") == 1);
+        assertThat(pageViews(reading, "nia")).as("now cached for 10 minutes").isEqualTo(1);
+
+        ProfileUpdatesListener listener = closing(ProfileUpdatesListener.builder()
+                .bootstrapServers(broker.bootstrapServers()).onUpdate(near::invalidate).build().start());
+        await(WAIT, listener::ready);
+        publisher.publish(view("nia", 2)).join();
+        await(WAIT, () -> pageViews(applying, "nia") == 2);
+        await(WAIT, () -> pageViews(reading, "nia") == 2, () -> "near cache still serves " + pageViews(reading, "nia"));
+        assertThat(listener.updatesSeen()).isPositive();
+    }
+
+    @Test
+    void whileRedisIsStoppedForTenSecondsTheProcessorPausesThenAppliesEverythingOnce(TestInfo info) throws Exception {
+        newTopic(info, 3);
+        ProfileEngine engine = closing(ProfileEngine.builder().reducer(REDUCER).store(redisStore())
+                .storeRetries(1, Duration.ofMillis(10)).build());
+        KafkaProfileProcessor processor = started(processor(engine)
+                .retryBackoff(Duration.ofMillis(50)).maxRetryBackoff(Duration.ofSeconds(1)));
+        KafkaEventPublisher publisher = publisher();
+        Map<String, Long> expected = new HashMap<>(publishViews(publisher, "r", 30, 300));
+        await(WAIT, () -> processor.metrics().applied() == 300);
+
+        redis.stop();
+        long stoppedAt = System.nanoTime();
+        CompletableFuture<Map<String, Long>> during = CompletableFuture.supplyAsync(
+                () -> publishViews(publisher, "r", 30, 600));
+        await(WAIT, () -> processor.metrics().paused());
+        await(WAIT, () -> System.nanoTime() - stoppedAt >= Duration.ofSeconds(10).toNanos());
+        during.join().forEach((u, n) -> expected.merge(u, n, Long::sum));
+        ProcessorMetrics whileDown = processor.metrics();
+        assertThat(whileDown.paused()).isTrue();
+        assertThat(whileDown.applied()).isEqualTo(300);
+        assertThat(whileDown.revocations()).isZero();
+        redis.restart();
+
+        await(WAIT, () -> processor.metrics().applied() == 900, () -> processor.metrics().toString());
+        assertThat(pageViews(engine, expected.keySet())).isEqualTo(expected);
+        assertThat(processor.metrics().paused()).isFalse();
+        assertThat(processor.metrics().duplicates()).isZero();
     }
 
     @Test
