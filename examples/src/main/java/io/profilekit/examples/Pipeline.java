@@ -215,5 +215,7 @@ public final class Pipeline {
                 latency.getTotalCount(), latency.getValueAtPercentile(50) / 1000.0,
                 latency.getValueAtPercentile(99) / 1000.0, latency.getValueAtPercentile(99.9) / 1000.0,
                 latency.getMaxValue() / 1000.0);
+        System.out.printf("store round per batch (engine.applyBatch): p50 %.2f ms, p99 %.2f ms%n",
+                e.applyLatencyNanos().p50() / 1e6, e.applyLatencyNanos().p99() / 1e6);
     }
 }
