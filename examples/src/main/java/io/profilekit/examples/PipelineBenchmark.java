@@ -1,6 +1,7 @@
 package io.profilekit.examples;
 
 import io.profilekit.Event;
+import io.profilekit.InMemoryProfileStore;
 import io.profilekit.JsonEventCodec;
 import io.profilekit.ProfileEngine;
 import io.profilekit.kafka.KafkaEventPublisher;
@@ -8,6 +9,7 @@ import io.profilekit.kafka.KafkaProfileProcessor;
 import io.profilekit.kafka.ProcessorMetrics;
 import io.profilekit.kafka.TopicSetup;
 import io.profilekit.redis.RedisProfileStore;
+import io.profilekit.spi.ProfileStore;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.locks.LockSupport;
 
@@ -57,6 +60,8 @@ public final class PipelineBenchmark {
         int partitions = 6;
         String bootstrap = null;
         String redisAddress = null;
+        boolean memory = false;
+        boolean updates = true;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--events" -> events = Integer.parseInt(args[i + 1]);
@@ -65,6 +70,8 @@ public final class PipelineBenchmark {
                 case "--partitions" -> partitions = Integer.parseInt(args[i + 1]);
                 case "--bootstrap-servers" -> bootstrap = args[i + 1];
                 case "--redis" -> redisAddress = args[i + 1];
+                case "--store" -> memory = args[i + 1].equals("memory");
+                case "--change-records" -> updates = Boolean.parseBoolean(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -72,8 +79,8 @@ public final class PipelineBenchmark {
         try {
             String servers = Pipeline.kafka(bootstrap, resources);
             TopicSetup.builder().partitions(partitions).eventTopics(List.of(TOPIC)).build().apply(servers);
-            RedisClient redis = Pipeline.redis(redisAddress, resources);
-            run(servers, redis, events, users, latencySeconds, resources);
+            RedisClient redis = memory ? null : Pipeline.redis(redisAddress, resources);
+            run(servers, redis, events, users, latencySeconds, updates, resources);
         } finally {
             for (int i = resources.size() - 1; i >= 0; i--) {
                 try {
@@ -86,7 +93,7 @@ public final class PipelineBenchmark {
     }
 
     private static void run(String servers, RedisClient redis, int events, int users, int latencySeconds,
-                            List<AutoCloseable> resources) throws Exception {
+                            boolean updates, List<AutoCloseable> resources) throws Exception {
         JsonEventCodec codec = JsonEventCodec.create();
         System.out.printf("producing %,d events over %,d users (Zipf 1.0) to %s ...%n", events, users, TOPIC);
         long t0 = System.nanoTime();
@@ -110,13 +117,14 @@ public final class PipelineBenchmark {
         // (a) the ceiling: read and decode only
         double ceiling = ceiling(servers, codec, events);
 
-        // (b) the pipeline into Redis
-        ReadLatency latency = new ReadLatency();
+        // (b) the pipeline into Redis (or memory)
         String prefix = "bench:" + Long.toString(System.currentTimeMillis(), 36) + ":";
-        ProfileEngine engine = Pipeline.closing(resources, ProfileEngine.builder().reducer(QuickStart.reducer())
-                .store(RedisProfileStore.builder(redis).keyPrefix(prefix).build()).listener(latency).build());
-        KafkaProfileProcessor processor = Pipeline.closing(resources, KafkaProfileProcessor.builder()
-                .bootstrapServers(servers).groupId("bench-pipeline").topics(List.of(TOPIC)).engine(engine).build());
+        ProfileStore store = redis == null ? new InMemoryProfileStore()
+                : RedisProfileStore.builder(redis).keyPrefix(prefix).build();
+        ProfileEngine engine = ProfileEngine.builder().reducer(QuickStart.reducer()).store(store).build();
+        KafkaProfileProcessor processor = KafkaProfileProcessor.builder().bootstrapServers(servers)
+                .groupId("bench-pipeline").topics(List.of(TOPIC)).engine(engine)
+                .updatesTopic(updates ? Optional.of(TopicSetup.PROFILE_UPDATES) : Optional.empty()).build();
         long start = System.nanoTime();
         processor.start();
         long lastPrint = start;
@@ -134,11 +142,22 @@ public final class PipelineBenchmark {
         double pipeSecs = (System.nanoTime() - start) / 1e9;
         double pipeline = events / pipeSecs;
         ProcessorMetrics m = processor.metrics();
-        System.out.printf("(b) pipeline, exactly-once into Redis: %,d records in %.1f s = %,.0f events/s "
+        System.out.printf("(b) pipeline, exactly-once into " + (redis == null ? "memory" : "Redis")
+                + (updates ? "" : ", no change records") + ": %,d records in %.1f s = %,.0f events/s "
                         + "(%,d applied, %,d duplicates, %,d batches, %,d change records; applyBatch p50 %.1f ms, p99 %.1f ms)%n",
                 m.records(), pipeSecs, pipeline, m.applied(), m.duplicates(), m.batches(), m.changesPublished(),
                 engine.metrics().applyLatencyNanos().p50() / 1e6, engine.metrics().applyLatencyNanos().p99() / 1e6);
         System.out.printf("ratio pipeline / ceiling: %.0f %%%n", 100 * pipeline / ceiling);
+        processor.close();
+        engine.close();
+
+        // (c) on a new processor of the same group, whose engine also times each event
+        ReadLatency latency = new ReadLatency();
+        ProfileEngine timed = Pipeline.closing(resources, ProfileEngine.builder().reducer(QuickStart.reducer())
+                .store(store).listener(latency).build());
+        processor = Pipeline.closing(resources, KafkaProfileProcessor.builder().bootstrapServers(servers)
+                .groupId("bench-pipeline").topics(List.of(TOPIC)).engine(timed)
+                .updatesTopic(updates ? Optional.of(TopicSetup.PROFILE_UPDATES) : Optional.empty()).build()).start();
 
         // (c) latency at half load, open loop
         int rate = (int) Math.max(1, pipeline / 2);

@@ -211,11 +211,7 @@ final class ProcessorLoop implements Runnable {
         long backoff = minBackoffNanos;
         while (true) {
             if (tryApply(pending)) {
-                if (paused) {
-                    consumer.resume(consumer.paused());
-                    paused = false;
-                    log.info("store is back: resumed consuming");
-                }
+                resumeIfPaused();
                 return true;
             }
             if (!paused) {
@@ -236,12 +232,21 @@ final class ProcessorLoop implements Runnable {
                 consumer.pause(consumer.assignment());
                 updateLag();
                 if (pending.results != null) {
-                    return true; // the revoke callback finished it
+                    resumeIfPaused(); // the revoke callback finished it
+                    return true;
                 }
             }
             if (!running) {
                 return false;
             }
+        }
+    }
+
+    private void resumeIfPaused() {
+        if (paused) {
+            consumer.resume(consumer.paused());
+            paused = false;
+            log.info("store is back: resumed consuming");
         }
     }
 

@@ -336,6 +336,39 @@ class KafkaPipelineTest {
     }
 
     @Test
+    void lateEventsUnderTheSideOutputPolicyGoToTheLateTopicWithTheirSource(TestInfo info) throws Exception {
+        newTopic(info, 1);
+        KafkaProducer<String, byte[]> producer = rawProducer();
+        ProfileEngine engine = closing(ProfileEngine.builder().store(closing(new InMemoryProfileStore()))
+                .reducer(ProfileReducer.builder().on("page_view", (e, p) -> p.increment("page_views"))
+                        .latePolicy(io.profilekit.LatePolicy.SIDE_OUTPUT).build())
+                .lateEventHandler(new LateEventsToKafka(producer, TopicSetup.LATE_EVENTS)).build());
+        started(processor(engine));
+        KafkaEventPublisher publisher = publisher();
+        publisher.publish(view("lou", 1)).join();
+        Event late = Event.of("lou", "page_view").at(Instant.now().minus(Duration.ofHours(2))).with("url", "/old");
+        publisher.publish(late).join();
+
+        List<ConsumerRecord<String, byte[]>> sideOutput = readAll(TopicSetup.LATE_EVENTS, r -> "lou".equals(r.key()), 1);
+        assertThat(io.profilekit.JsonEventCodec.create().decode(sideOutput.get(0).value()).eventId())
+                .isEqualTo(late.eventId());
+        assertThat(DeadLetters.header(sideOutput.get(0).headers(), LateEventsToKafka.SOURCE)).contains(topic + "-0");
+        assertThat(pageViews(engine, "lou")).isEqualTo(1);
+    }
+
+    @Test
+    void topicSetupIsIdempotentAndCompactsProfileUpdates() throws Exception {
+        assertThat(TopicSetup.builder().partitions(3).build().apply(broker.bootstrapServers()))
+                .as("every topic existed already").isEmpty();
+        var resource = new org.apache.kafka.common.config.ConfigResource(
+                org.apache.kafka.common.config.ConfigResource.Type.TOPIC, TopicSetup.PROFILE_UPDATES);
+        assertThat(admin.describeConfigs(List.of(resource)).all().get().get(resource).get("cleanup.policy").value())
+                .isEqualTo("compact");
+        assertThat(admin.describeTopics(List.of(TopicSetup.DEAD_LETTERS)).allTopicNames().get()
+                .get(TopicSetup.DEAD_LETTERS).partitions()).hasSize(3);
+    }
+
+    @Test
     void anInvalidEventIsRefusedByThePublisherAndNothingIsSent(TestInfo info) throws Exception {
         newTopic(info, 1);
         KafkaEventPublisher publisher = publisher();
