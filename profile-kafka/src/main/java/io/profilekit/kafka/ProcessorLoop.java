@@ -9,6 +9,7 @@ import io.profilekit.ProfileStoreException;
 import io.profilekit.RecordResult;
 import io.profilekit.SourcedEvent;
 import io.profilekit.Violation;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -163,7 +164,7 @@ final class ProcessorLoop implements Runnable {
 
     void closeClients() {
         try {
-            consumer.close(Duration.ofSeconds(5));
+            consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
         } catch (RuntimeException e) {
             log.warn("closing the consumer failed", e);
         }

@@ -1,5 +1,6 @@
 package io.profilekit.kafka;
 
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -104,7 +105,7 @@ public final class ProfileUpdatesListener implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("profile updates listener stopped", e);
         } finally {
-            consumer.close(Duration.ofSeconds(5));
+            consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
         }
     }
 
@@ -120,7 +121,7 @@ public final class ProfileUpdatesListener implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         } else if (!thread.isAlive() && thread.getState() == Thread.State.NEW) {
-            consumer.close(Duration.ZERO);
+            consumer.close(CloseOptions.timeout(Duration.ZERO));
         }
     }
 
