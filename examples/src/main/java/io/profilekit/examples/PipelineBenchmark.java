@@ -1,0 +1,227 @@
+package io.profilekit.examples;
+
+import io.profilekit.Event;
+import io.profilekit.InMemoryProfileStore;
+import io.profilekit.JsonEventCodec;
+import io.profilekit.ProfileEngine;
+import io.profilekit.kafka.KafkaEventPublisher;
+import io.profilekit.kafka.KafkaProfileProcessor;
+import io.profilekit.kafka.ProcessorMetrics;
+import io.profilekit.kafka.TopicSetup;
+import io.profilekit.redis.RedisProfileStore;
+import io.profilekit.spi.ProfileStore;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import redis.clients.jedis.RedisClient;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * End-to-end pipeline numbers in one run (a harness, not a test): pre-produces {@code --events} JSON
+ * events (Zipf(1.0) over {@code --users} users) to a topic, then
+ * <ol>
+ *   <li>the ceiling: a bare consumer that reads the topic and only decodes the JSON;</li>
+ *   <li>the pipeline: {@link KafkaProfileProcessor} applying the same records to profiles in Redis
+ *       with exactly-once effect (fences, dedupe, conditional writes, offset commits, change records);</li>
+ *   <li>record-to-readable latency at half the pipeline's rate: open loop, constant rate, HdrHistogram.</li>
+ * </ol>
+ * Broker, Redis, producer and processor all run on this machine (and the broker in this JVM).
+ *
+ * <pre>
+ * ./mvnw -q -pl examples -am compile exec:java -Dexec.mainClass=io.profilekit.examples.PipelineBenchmark \
+ *     [-Dexec.args="--events 1000000 --users 1000000 --latency-seconds 15"]
+ * </pre>
+ */
+public final class PipelineBenchmark {
+    private static final String TOPIC = "bench-events";
+
+    private PipelineBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int events = 1_000_000;
+        int users = 1_000_000;
+        int latencySeconds = 15;
+        int partitions = 6;
+        String bootstrap = null;
+        String redisAddress = null;
+        boolean memory = false;
+        boolean updates = true;
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--events" -> events = Integer.parseInt(args[i + 1]);
+                case "--users" -> users = Integer.parseInt(args[i + 1]);
+                case "--latency-seconds" -> latencySeconds = Integer.parseInt(args[i + 1]);
+                case "--partitions" -> partitions = Integer.parseInt(args[i + 1]);
+                case "--bootstrap-servers" -> bootstrap = args[i + 1];
+                case "--redis" -> redisAddress = args[i + 1];
+                case "--store" -> memory = args[i + 1].equals("memory");
+                case "--change-records" -> updates = Boolean.parseBoolean(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        List<AutoCloseable> resources = new ArrayList<>();
+        try {
+            String servers = Pipeline.kafka(bootstrap, resources);
+            TopicSetup.builder().partitions(partitions).eventTopics(List.of(TOPIC)).build().apply(servers);
+            RedisClient redis = memory ? null : Pipeline.redis(redisAddress, resources);
+            run(servers, redis, events, users, latencySeconds, updates, resources);
+        } finally {
+            for (int i = resources.size() - 1; i >= 0; i--) {
+                try {
+                    resources.get(i).close();
+                } catch (Exception e) {
+                    System.err.println("closing: " + e);
+                }
+            }
+        }
+    }
+
+    private static void run(String servers, RedisClient redis, int events, int users, int latencySeconds,
+                            boolean updates, List<AutoCloseable> resources) throws Exception {
+        JsonEventCodec codec = JsonEventCodec.create();
+        System.out.printf("producing %,d events over %,d users (Zipf 1.0) to %s ...%n", events, users, TOPIC);
+        long t0 = System.nanoTime();
+        Clickstream stream = new Clickstream(users, 1.0, 7);
+        long bytes = 0;
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers, ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < events; i++) {
+                Event e = stream.next();
+                byte[] v = codec.encode(e);
+                bytes += v.length;
+                producer.send(new ProducerRecord<>(TOPIC, e.userId(), v));
+            }
+        }
+        double produceSecs = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("produced %,d events (%.1f MB of JSON, %d B each on average) in %.1f s%n", events, bytes / 1e6,
+                bytes / events, produceSecs);
+
+        // (a) the ceiling: read and decode only
+        double ceiling = ceiling(servers, codec, events);
+
+        // (b) the pipeline into Redis (or memory)
+        String prefix = "bench:" + Long.toString(System.currentTimeMillis(), 36) + ":";
+        ProfileStore store = redis == null ? new InMemoryProfileStore()
+                : RedisProfileStore.builder(redis).keyPrefix(prefix).build();
+        ProfileEngine engine = ProfileEngine.builder().reducer(QuickStart.reducer()).store(store).build();
+        KafkaProfileProcessor processor = KafkaProfileProcessor.builder().bootstrapServers(servers)
+                .groupId("bench-pipeline").topics(List.of(TOPIC)).engine(engine)
+                .updatesTopic(updates ? Optional.of(TopicSetup.PROFILE_UPDATES) : Optional.empty()).build();
+        long start = System.nanoTime();
+        processor.start();
+        long lastPrint = start;
+        while (processor.metrics().records() < events) {
+            LockSupport.parkNanos(5_000_000L);
+            if (System.nanoTime() - lastPrint > 5_000_000_000L) {
+                lastPrint = System.nanoTime();
+                ProcessorMetrics m = processor.metrics();
+                System.out.printf("  pipeline: %,d records after %.0f s%n", m.records(), (lastPrint - start) / 1e9);
+            }
+            if (!processor.isRunning()) {
+                throw new IllegalStateException("processor died", processor.failure().orElse(null));
+            }
+        }
+        double pipeSecs = (System.nanoTime() - start) / 1e9;
+        double pipeline = events / pipeSecs;
+        ProcessorMetrics m = processor.metrics();
+        System.out.printf("(b) pipeline, exactly-once into " + (redis == null ? "memory" : "Redis")
+                + (updates ? "" : ", no change records") + ": %,d records in %.1f s = %,.0f events/s "
+                        + "(%,d applied, %,d duplicates, %,d batches, %,d change records; applyBatch p50 %.1f ms, p99 %.1f ms)%n",
+                m.records(), pipeSecs, pipeline, m.applied(), m.duplicates(), m.batches(), m.changesPublished(),
+                engine.metrics().applyLatencyNanos().p50() / 1e6, engine.metrics().applyLatencyNanos().p99() / 1e6);
+        System.out.printf("ratio pipeline / ceiling: %.0f %%%n", 100 * pipeline / ceiling);
+        processor.close();
+        engine.close();
+
+        // (c) on a new processor of the same group, whose engine also times each event
+        ReadLatency latency = new ReadLatency();
+        ProfileEngine timed = Pipeline.closing(resources, ProfileEngine.builder().reducer(QuickStart.reducer())
+                .store(store).listener(latency).build());
+        processor = Pipeline.closing(resources, KafkaProfileProcessor.builder().bootstrapServers(servers)
+                .groupId("bench-pipeline").topics(List.of(TOPIC)).engine(timed)
+                .updatesTopic(updates ? Optional.of(TopicSetup.PROFILE_UPDATES) : Optional.empty()).build()).start();
+
+        // (c) latency at half load, open loop
+        int rate = (int) Math.max(1, pipeline / 2);
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+        try (KafkaEventPublisher publisher = KafkaEventPublisher.builder().properties(p).defaultTopic(TOPIC)
+                .route("purchase", TOPIC).build()) {
+            System.out.printf("(c) record-to-readable at %,d events/s (half the pipeline's rate) for %d s ...%n", rate,
+                    latencySeconds);
+            long warmup = 3_000_000_000L;
+            long begin = System.nanoTime();
+            long end = begin + warmup + latencySeconds * 1_000_000_000L;
+            boolean measuring = false;
+            long sent = 0;
+            for (long now = System.nanoTime(); now < end; now = System.nanoTime()) {
+                if (!measuring && now - begin >= warmup) {
+                    latency.reset();
+                    measuring = true;
+                }
+                long due = (now - begin) * rate / 1_000_000_000L;
+                for (; sent < due; sent++) {
+                    Event e = stream.next();
+                    latency.sent(e.eventId(), System.nanoTime());
+                    publisher.publish(e);
+                }
+                LockSupport.parkNanos(200_000L);
+            }
+            publisher.flush();
+        }
+        long drain = System.nanoTime() + 10_000_000_000L;
+        while (processor.metrics().lag() > 0 && System.nanoTime() < drain) {
+            LockSupport.parkNanos(10_000_000L);
+        }
+        latency.interval();
+        Histogram h = latency.total();
+        System.out.printf("(c) record-to-readable over %,d events after a 3 s warm-up: p50 %.2f ms, p99 %.2f ms, "
+                        + "p99.9 %.2f ms, max %.2f ms%n", h.getTotalCount(), h.getValueAtPercentile(50) / 1000.0,
+                h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
+    }
+
+    private static double ceiling(String servers, JsonEventCodec codec, int events) {
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-ceiling");
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+        long start = System.nanoTime();
+        long read = 0;
+        long checksum = 0;
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(TOPIC));
+            while (read < events) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    checksum += codec.decode(r.value()).properties().size();
+                    read++;
+                }
+            }
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        double eps = read / secs;
+        System.out.printf("(a) ceiling, bare consumer decoding JSON: %,d records in %.1f s = %,.0f events/s (checksum %d)%n",
+                read, secs, eps, checksum);
+        return eps;
+    }
+}

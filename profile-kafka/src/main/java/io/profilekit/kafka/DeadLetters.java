@@ -1,0 +1,58 @@
+package io.profilekit.kafka;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * How an invalid record goes to the dead-letter topic: its key and raw value bytes unchanged, its
+ * own headers kept, and four headers naming where it came from and why it was refused.
+ */
+public final class DeadLetters {
+    /** The topic the record was read from. */
+    public static final String ORIGINAL_TOPIC = "profilekit.original.topic";
+    /** Its partition, as a decimal string. */
+    public static final String ORIGINAL_PARTITION = "profilekit.original.partition";
+    /** Its offset, as a decimal string. */
+    public static final String ORIGINAL_OFFSET = "profilekit.original.offset";
+    /** Every problem found, such as {@code properties.amount: expected a number, got "abc"}. */
+    public static final String REASON = "profilekit.reason";
+
+    /** Reasons longer than this are cut, so that a hostile record cannot make a huge header. */
+    static final int MAX_REASON_CHARS = 4096;
+
+    private DeadLetters() {
+    }
+
+    /** The dead letter of {@code record}, for {@code topic}. */
+    public static ProducerRecord<String, byte[]> of(String topic, ConsumerRecord<String, byte[]> record, String reason) {
+        Headers headers = new RecordHeaders();
+        for (Header h : record.headers()) {
+            if (!h.key().startsWith("profilekit.original.") && !h.key().equals(REASON)) {
+                headers.add(h);
+            }
+        }
+        headers.add(ORIGINAL_TOPIC, utf8(record.topic()));
+        headers.add(ORIGINAL_PARTITION, utf8(Integer.toString(record.partition())));
+        headers.add(ORIGINAL_OFFSET, utf8(Long.toString(record.offset())));
+        String cut = reason.length() > MAX_REASON_CHARS ? reason.substring(0, MAX_REASON_CHARS) + "..." : reason;
+        headers.add(REASON, utf8(cut));
+        return new ProducerRecord<>(topic, null, record.key(), record.value(), headers);
+    }
+
+    /** A header's value as text, if the record has it. */
+    public static Optional<String> header(Headers headers, String name) {
+        Header h = headers.lastHeader(name);
+        return h == null || h.value() == null ? Optional.empty()
+                : Optional.of(new String(h.value(), StandardCharsets.UTF_8));
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

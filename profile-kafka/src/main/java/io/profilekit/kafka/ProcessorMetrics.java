@@ -1,0 +1,24 @@
+package io.profilekit.kafka;
+
+/**
+ * A snapshot of a {@link KafkaProfileProcessor}'s counters since it started.
+ *
+ * @param records           records polled and handled (valid or not)
+ * @param applied           events applied to profiles
+ * @param duplicates        events skipped as already applied (redelivered, or resent by the application)
+ * @param deadLettered      records sent to the dead-letter topic
+ * @param deadLetterFailures dead letters the broker did not take (logged)
+ * @param changesPublished  change records sent to {@code profile-updates}
+ * @param batches           batches applied
+ * @param storeFailures     batch applications that failed because the store did, each then retried
+ * @param pauses            times the processor paused its partitions because the store failed
+ * @param paused            whether its partitions are paused now
+ * @param revocations       rebalances that took partitions away (or lost them)
+ * @param assignedPartitions partitions assigned to it now
+ * @param lag               records behind the end of the assigned partitions, as of the last poll
+ */
+public record ProcessorMetrics(long records, long applied, long duplicates, long deadLettered,
+                               long deadLetterFailures, long changesPublished, long batches, long storeFailures,
+                               long pauses, boolean paused, long revocations, int assignedPartitions,
+                               long lag) {
+}

@@ -1,0 +1,109 @@
+package io.profilekit.kafka;
+
+import io.profilekit.Event;
+import io.profilekit.InvalidEventException;
+import io.profilekit.JsonEventCodec;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class KafkaEventPublisherTest {
+    final MockProducer<String, byte[]> producer = new MockProducer<>(false, null, new StringSerializer(),
+            new ByteArraySerializer());
+    static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-28T11:00:00Z"), ZoneOffset.UTC);
+    final KafkaEventPublisher publisher = KafkaEventPublisher.builder().producer(producer).clock(CLOCK).build();
+
+    static Event view(String user) {
+        return Event.of(user, "page_view").at(Instant.parse("2026-11-28T10:00:00Z")).with("url", "/shoes");
+    }
+
+    @Test
+    void keysByUserRoutesByTypeAndSendsCoreJson() {
+        Event order = Event.of("u2", "purchase").at(Instant.parse("2026-11-28T10:00:00Z")).with("order_id", "o-1")
+                .with("amount", new BigDecimal("9.50")).with("currency", "EUR");
+        publisher.publish(view("u1"));
+        publisher.publish(order);
+        assertThat(producer.history()).extracting(ProducerRecord::topic).containsExactly("user-events", "purchase-data");
+        assertThat(producer.history()).extracting(ProducerRecord::key).containsExactly("u1", "u2");
+        Event decoded = JsonEventCodec.create().decode(producer.history().get(1).value());
+        assertThat(decoded.eventId()).isEqualTo(order.eventId());
+        assertThat(decoded.decimal("amount")).isEqualByComparingTo("9.50");
+    }
+
+    @Test
+    void routesAreConfigurable() {
+        KafkaEventPublisher custom = KafkaEventPublisher.builder().producer(producer).clock(CLOCK).defaultTopic("clicks")
+                .route("page_view", "views").build();
+        custom.publish(view("u1"));
+        custom.publish(Event.of("u1", "click").with("element", "buy"));
+        assertThat(producer.history()).extracting(ProducerRecord::topic).containsExactly("views", "clicks");
+        assertThat(custom.topics()).containsExactly("clicks", "purchase-data", "views");
+    }
+
+    @Test
+    void theFutureCompletesOnTheAcknowledgementOnly() {
+        CompletableFuture<RecordMetadata> f = publisher.publish(view("u1"));
+        assertThat(f).isNotDone();
+        producer.completeNext();
+        assertThat(f.join().topic()).isEqualTo("user-events");
+    }
+
+    @Test
+    void aSendFailureCompletesTheFutureExceptionally() {
+        CompletableFuture<RecordMetadata> f = publisher.publish(view("u1"));
+        producer.errorNext(new TimeoutException("broker unreachable"));
+        assertThatThrownBy(f::join).isInstanceOf(CompletionException.class).hasCauseInstanceOf(TimeoutException.class);
+    }
+
+    @Test
+    void anInvalidEventFailsWithEveryViolationAndIsNotSent() {
+        CompletableFuture<RecordMetadata> f = publisher.publish(Event.of("u1", "purchase").with("amount", "abc"));
+        assertThatThrownBy(f::join).cause().isInstanceOfSatisfying(InvalidEventException.class, e ->
+                assertThat(e.violations()).extracting(v -> v.field())
+                        .containsExactly("purchase.order_id", "purchase.amount", "purchase.currency"));
+        assertThat(producer.history()).isEmpty();
+    }
+
+    @Test
+    void aGivenProducerIsNeverClosedAnOwnedOneIs() {
+        publisher.close();
+        assertThat(producer.closed()).isFalse();
+
+        Properties p = new Properties();
+        p.put("bootstrap.servers", "127.0.0.1:9");
+        KafkaEventPublisher owning = KafkaEventPublisher.builder().properties(p).clock(CLOCK).build();
+        owning.close();
+        assertThatThrownBy(() -> owning.publish(view("u1")).join()).hasRootCauseInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void defaultsAreSafeAndOverridable() {
+        Properties defaults = KafkaEventPublisher.producerConfig(new Properties());
+        assertThat(defaults).containsEntry("enable.idempotence", "true").containsEntry("acks", "all")
+                .containsEntry("linger.ms", "5").containsEntry("max.block.ms", "5000");
+        Properties mine = new Properties();
+        mine.put("linger.ms", "0");
+        assertThat(KafkaEventPublisher.producerConfig(mine)).containsEntry("linger.ms", "0").containsEntry("acks", "all");
+    }
+
+    @Test
+    void oneProducerSourceMustBeGiven() {
+        assertThatThrownBy(() -> KafkaEventPublisher.builder().build()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("exactly one");
+    }
+}
