@@ -77,8 +77,8 @@ final class StateReader {
         }
         push("v");
         long v = readLong();
-        if (v != ProfileStateCodec.FORMAT_VERSION) {
-            throw error("unsupported format version " + v + " (this ProfileKit reads version "
+        if (v != ProfileStateCodec.FORMAT_VERSION && v != 1) {
+            throw error("unsupported format version " + v + " (this ProfileKit reads versions 1 to "
                     + ProfileStateCodec.FORMAT_VERSION + ")");
         }
         pop();
@@ -102,7 +102,7 @@ final class StateReader {
                 case "last" -> last = readLong();
                 case "erased" -> erased = readLong();
                 case "attrs" -> attrs = readAttributes();
-                case "seen" -> seen = readSeen();
+                case "seen" -> seen = v == 1 ? readSeenPairs() : readSeen();
                 case "fences" -> fences = readFences();
                 default -> throw error("unknown field");
             }
@@ -136,7 +136,61 @@ final class StateReader {
         return attrs;
     }
 
+    /** Version 2: {@code {"t":[first time, differences...],"h":"base64 of 8-byte hashes"}}. */
     private SeenEvents readSeen() throws IOException {
+        expect(JsonToken.START_OBJECT, "an object with fields \"t\" and \"h\"");
+        long[] times = null;
+        long[] hashes = null;
+        for (String f; (f = p.nextFieldName()) != null; ) {
+            push(f);
+            switch (f) {
+                case "t" -> {
+                    times = readLongs();
+                    for (int i = 1; i < times.length; i++) {
+                        times[i] += times[i - 1];
+                    }
+                }
+                case "h" -> {
+                    if (p.nextToken() != JsonToken.VALUE_STRING) {
+                        throw error("expected a base64 string, got " + describeCurrent());
+                    }
+                    byte[] bytes;
+                    try {
+                        bytes = p.getBinaryValue();
+                    } catch (JsonProcessingException e) {
+                        throw error("expected a base64 string: " + e.getOriginalMessage());
+                    }
+                    if (bytes.length % 8 != 0) {
+                        throw error("expected 8 bytes per hash, got " + bytes.length + " bytes");
+                    }
+                    hashes = new long[bytes.length / 8];
+                    for (int i = 0; i < hashes.length; i++) {
+                        long h = 0;
+                        for (int b = 0; b < 8; b++) {
+                            h = (h << 8) | (bytes[i * 8 + b] & 0xff);
+                        }
+                        hashes[i] = h;
+                    }
+                }
+                default -> throw error("unknown field");
+            }
+            pop();
+        }
+        if (times == null || hashes == null) {
+            throw error("missing field \"" + (times == null ? "t" : "h") + "\"");
+        }
+        if (times.length != hashes.length) {
+            throw error(times.length + " times but " + hashes.length + " hashes");
+        }
+        try {
+            return SeenEvents.adopt(times, hashes);
+        } catch (IllegalArgumentException e) {
+            throw error(e.getMessage());
+        }
+    }
+
+    /** Version 1: a list of {@code [time, hash]} pairs. */
+    private SeenEvents readSeenPairs() throws IOException {
         expect(JsonToken.START_ARRAY, "a list of [time, hash] pairs");
         long[] times = new long[16];
         long[] hashes = new long[16];
@@ -159,7 +213,7 @@ final class StateReader {
             throw error("expected a [time, hash] pair, got " + describeCurrent());
         }
         try {
-            return SeenEvents.of(Arrays.copyOf(times, n), Arrays.copyOf(hashes, n));
+            return SeenEvents.adopt(Arrays.copyOf(times, n), Arrays.copyOf(hashes, n));
         } catch (IllegalArgumentException e) {
             throw error(e.getMessage());
         }
