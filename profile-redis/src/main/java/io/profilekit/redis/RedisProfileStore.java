@@ -39,8 +39,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>Layout.</b> Key {@code <prefix><userId>}, a hash: {@code s} the state as
  * {@link ProfileStateCodec} JSON (read it with {@code redis-cli HGET pk:u42 s}), {@code v} its
- * version, and {@code f:<source>} the offset fence of each source. A write replaces the whole
- * hash and sets its expiry in the same script, so the fields always agree with {@code s}.
+ * version, and {@code f:<source>} the offset fence of each source. A write sets all of them and
+ * the expiry in the same script, so the fields always agree with {@code s}.
  *
  * <p><b>Writes.</b> A script compares the stored version with the expected one and each fence of
  * the write with the stored one, then writes or reports {@code CONFLICT} / {@code STALE_FENCE}.
@@ -60,36 +60,46 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #close()} does nothing: this store never closes the client it was given.
  */
 public final class RedisProfileStore implements ProfileStore {
-    /** Arguments: expected version, new version, state, ttl ms, number of checked fences, then
-     *  (source, offset) pairs to check, then (source, offset) pairs to store. Returns 0 written,
-     *  1 conflict, 2 stale fence. Offsets are compared as decimal strings, exactly. */
+    /**
+     * Arguments: expected version, new version, state, ttl ms, number of checked fences, then
+     * (source, offset) pairs to check, then (source, offset) pairs to store. Returns 0 written,
+     * 1 conflict, 2 stale fence. Offsets are compared as decimal strings, exactly.
+     *
+     * <p>One HMGET reads the version and the checked fences. The write overwrites the fields in
+     * place rather than rebuilding the hash; when the hash then holds more fields than the write
+     * gave (a fence the new state no longer has, as after an erase), it is rebuilt from scratch.
+     */
     static final String WRITE_SCRIPT = """
             local key = KEYS[1]
-            local stored = redis.call('HGET', key, 'v') or '0'
-            if stored ~= ARGV[1] then return 1 end
-            local function ge(a, b)
-              local na, nb = string.sub(a, 1, 1) == '-', string.sub(b, 1, 1) == '-'
-              if na ~= nb then return nb end
-              if na then return tonumber(a) >= tonumber(b) end
-              if #a ~= #b then return #a > #b end
-              return a >= b
-            end
             local checks = tonumber(ARGV[5])
-            local i = 6
-            for _ = 1, checks do
-              local f = redis.call('HGET', key, 'f:' .. ARGV[i])
-              if f and ge(f, ARGV[i + 1]) then return 2 end
-              i = i + 2
+            local names = {'v'}
+            for j = 1, checks do names[j + 1] = 'f:' .. ARGV[4 + 2 * j] end
+            local stored = redis.call('HMGET', key, unpack(names))
+            if (stored[1] or '0') ~= ARGV[1] then return 1 end
+            for j = 1, checks do
+              local f, o = stored[j + 1], ARGV[5 + 2 * j]
+              if f then
+                local nf, no = string.byte(f, 1) == 45, string.byte(o, 1) == 45
+                if nf ~= no then
+                  if no then return 2 end
+                elseif nf then
+                  if tonumber(f) >= tonumber(o) then return 2 end
+                elseif #f ~= #o then
+                  if #f > #o then return 2 end
+                elseif f >= o then return 2 end
+              end
             end
-            redis.call('DEL', key)
             local fields = {'s', ARGV[3], 'v', ARGV[2]}
-            while i < #ARGV do
+            for i = 6 + 2 * checks, #ARGV - 1, 2 do
               fields[#fields + 1] = 'f:' .. ARGV[i]
               fields[#fields + 1] = ARGV[i + 1]
-              i = i + 2
             end
             redis.call('HSET', key, unpack(fields))
-            if ARGV[4] ~= '0' then redis.call('PEXPIRE', key, ARGV[4]) end
+            if redis.call('HLEN', key) * 2 > #fields then
+              redis.call('DEL', key)
+              redis.call('HSET', key, unpack(fields))
+            end
+            if ARGV[4] ~= '0' then redis.call('PEXPIRE', key, ARGV[4]) else redis.call('PERSIST', key) end
             return 0
             """;
     static final String WRITE_SCRIPT_SHA = sha1Hex(WRITE_SCRIPT);
