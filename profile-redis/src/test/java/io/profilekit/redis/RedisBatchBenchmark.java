@@ -1,6 +1,7 @@
 package io.profilekit.redis;
 
 import io.profilekit.Event;
+import io.profilekit.InMemoryProfileStore;
 import io.profilekit.ProfileEngine;
 import io.profilekit.ProfileReducer;
 import io.profilekit.RecordResult;
@@ -43,17 +44,30 @@ public final class RedisBatchBenchmark {
                         .max("max_amount", e.decimal("amount")))
                 .build();
         Zipf zipf = new Zipf(USERS, 1.0);
+        System.out.printf("load average at start: %s%n", loadAverage());
+        List<List<Event>> all = events(zipf, warmup + batches, seed);
+        double memoryRate;
+        try (ProfileEngine engine = ProfileEngine.builder().reducer(reducer).store(new InMemoryProfileStore()).build()) {
+            for (int b = 0; b < warmup; b++) {
+                check(engine.recordAll(all.get(b)).join());
+            }
+            long t0 = System.nanoTime();
+            for (int b = warmup; b < warmup + batches; b++) {
+                check(engine.recordAll(all.get(b)).join());
+            }
+            memoryRate = (long) batches * BATCH / ((System.nanoTime() - t0) / 1e9);
+        }
+        System.out.printf("engine.recordAll in memory, same events: %.0f events/s%n", memoryRate);
         try (TestRedis redis = TestRedis.start(false); RedisClient client = redis.client()) {
             RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix("bench:").build();
             TimedStore timed = new TimedStore(store);
-            List<List<Event>> all = events(zipf, warmup + batches, seed);
             try (ProfileEngine engine = ProfileEngine.builder().reducer(reducer).store(timed).build()) {
                 for (int b = 0; b < warmup; b++) {
                     check(engine.recordAll(all.get(b)).join());
                 }
                 long trips0 = store.roundTrips();
                 timed.reset();
-                long cmds0 = calls(client, "evalsha") + calls(client, "eval") + calls(client, "hget");
+                long cmds0 = allCalls(client);
                 long t0 = System.nanoTime();
                 for (int b = warmup; b < warmup + batches; b++) {
                     check(engine.recordAll(all.get(b)).join());
@@ -61,7 +75,7 @@ public final class RedisBatchBenchmark {
                 long nanos = System.nanoTime() - t0;
                 long events = (long) batches * BATCH;
                 long trips = store.roundTrips() - trips0;
-                long cmds = calls(client, "evalsha") + calls(client, "eval") + calls(client, "hget") - cmds0;
+                long cmds = allCalls(client) - cmds0;
                 double engineRate = events / (nanos / 1e9);
                 System.out.printf("engine.recordAll on Redis: %d events in %d batches of %d, Zipf(1.0) over %d users%n",
                         events, batches, BATCH, USERS);
@@ -69,6 +83,15 @@ public final class RedisBatchBenchmark {
                                 + " %.3f Redis commands/event (counting those run inside the script)%n",
                         engineRate, nanos / 1e6 / batches, (double) trips / events, (double) cmds / events);
 
+                System.out.printf("  time in store.loadAll %.0f%%, store.writeAll %.0f%%, the rest (validate, reduce, merge) %.0f%%;"
+                                + " %.0f distinct users per batch%n",
+                        100.0 * timed.loadNanos / nanos, 100.0 * timed.writeNanos / nanos,
+                        100.0 * (nanos - timed.loadNanos - timed.writeNanos) / nanos, (double) timed.users / batches / 2);
+                System.out.printf("  Redis server time per call: EVALSHA %s us (the commands it runs included), HGET %s us%n",
+                        stat(client, "evalsha", "usec_per_call"), stat(client, "hget", "usec_per_call"));
+                codecCost(store, all.get(warmup + batches - 1));
+
+                client.sendCommand(Protocol.Command.CONFIG, "RESETSTAT");
                 long p0 = System.nanoTime();
                 for (int b = warmup; b < warmup + batches; b++) {
                     try (AbstractPipeline p = client.pipelined()) {
@@ -80,21 +103,13 @@ public final class RedisBatchBenchmark {
                 }
                 long plainNanos = System.nanoTime() - p0;
                 double plainRate = events / (plainNanos / 1e9);
-                System.out.printf("  time in store.loadAll %.0f%%, store.writeAll %.0f%%, the rest (validate, reduce, merge) %.0f%%;"
-                                + " %.0f distinct users per batch%n",
-                        100.0 * timed.loadNanos / nanos, 100.0 * timed.writeNanos / nanos,
-                        100.0 * (nanos - timed.loadNanos - timed.writeNanos) / nanos, (double) timed.users / batches / 2);
-
-                System.out.printf("  Redis server time per call: EVALSHA %s us, HGET %s us%n",
-                        stat(client, "evalsha", "usec_per_call"), stat(client, "hget", "usec_per_call"));
-                codecCost(store, all.get(warmup + batches - 1));
-                client.sendCommand(Protocol.Command.CONFIG, "RESETSTAT");
-
                 System.out.printf("plain Jedis pipeline, one HSET per event, same batches and users: %.0f events/s%n",
                         plainRate);
                 System.out.printf("  Redis server time per call: HSET %s us%n", stat(client, "hset", "usec_per_call"));
-                System.out.printf("ratio engine / plain pipeline: %.2f%n", engineRate / plainRate);
+                System.out.printf("ratio engine on Redis / plain pipeline: %.2f; engine on Redis / engine in memory: %.2f%n",
+                        engineRate / plainRate, engineRate / memoryRate);
                 System.out.printf("distinct users touched: %d keys in Redis%n", client.dbSize() / 2);
+                System.out.printf("load average at end: %s%n", loadAverage());
             }
         }
     }
@@ -172,14 +187,28 @@ public final class RedisBatchBenchmark {
                 + " (%.1f ms of each batch)%n", micros, (double) bytes / states.size(), micros * states.size() / 1e3);
     }
 
+    private static String loadAverage() {
+        try {
+            return String.join(" ", java.util.Arrays.copyOf(
+                    java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" "), 3));
+        } catch (java.io.IOException | RuntimeException e) {
+            return "?";
+        }
+    }
+
     private static String stat(RedisClient client, String command, String field) {
         Matcher m = Pattern.compile("cmdstat_" + command + ":.*?" + field + "=([0-9.]+)").matcher(client.info("commandstats"));
         return m.find() ? m.group(1) : "?";
     }
 
-    private static long calls(RedisClient client, String command) {
-        Matcher m = Pattern.compile("cmdstat_" + command + ":calls=(\\d+)").matcher(client.info("commandstats"));
-        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    /** Commands Redis ran, those run inside scripts included, less the INFO calls that ask. */
+    private static long allCalls(RedisClient client) {
+        Matcher m = Pattern.compile("cmdstat_(\\w+):calls=(\\d+)").matcher(client.info("commandstats"));
+        long sum = 0;
+        while (m.find()) {
+            sum += m.group(1).equals("info") ? 0 : Long.parseLong(m.group(2));
+        }
+        return sum;
     }
 
     private static List<List<Event>> events(Zipf zipf, int batches, long seed) {
