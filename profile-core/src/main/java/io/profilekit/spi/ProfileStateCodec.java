@@ -3,7 +3,6 @@ package io.profilekit.spi;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.profilekit.op.CappedSet;
 import io.profilekit.op.Counter;
 import io.profilekit.op.DecayingScore;
@@ -17,6 +16,7 @@ import io.profilekit.op.TopValues;
 import io.profilekit.op.WindowedCount;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +52,7 @@ import java.util.Map;
  * also reads version 1 (where {@code seen} is a list of {@code [time, hash]} pairs) and refuses
  * versions it does not know.
  *
- * <p>Thread-safe; stateless.
+ * <p>Thread-safe; keeps one output buffer (4 to 64 KiB) per thread that encodes.
  */
 public final class ProfileStateCodec {
     /** The version written in field {@code v}. */
@@ -70,13 +70,46 @@ public final class ProfileStateCodec {
      *                                  (see {@link io.profilekit.op.Operation}), or a non-finite double
      */
     public static byte[] encode(ProfileState state) {
-        try (ByteArrayBuilder out = new ByteArrayBuilder(256)) {
-            try (JsonGenerator g = JSON.createGenerator(out)) {
-                StateWriter.write(g, state);
-            }
-            return out.toByteArray();
+        Output out = OUTPUT.get();
+        out.size = 0;
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            StateWriter.write(g, state);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        byte[] json = Arrays.copyOf(out.bytes, out.size);
+        if (out.bytes.length > KEPT_BUFFER) {
+            out.bytes = new byte[4096]; // a rare huge state does not pin its buffer to the thread
+        }
+        return json;
+    }
+
+    private static final int KEPT_BUFFER = 64 * 1024;
+
+    /** Each thread's output buffer: encoding copies the generator's bytes into it once, then out. */
+    private static final ThreadLocal<Output> OUTPUT = ThreadLocal.withInitial(Output::new);
+
+    private static final class Output extends OutputStream {
+        byte[] bytes = new byte[4096];
+        int size;
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            bytes[size++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            ensure(len);
+            System.arraycopy(b, off, bytes, size, len);
+            size += len;
+        }
+
+        private void ensure(int more) {
+            if (size + more > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+            }
         }
     }
 
