@@ -4,14 +4,19 @@ import io.profilekit.internal.Hashing;
 import io.profilekit.internal.StripedLocks;
 import io.profilekit.internal.WorkingProfile;
 import io.profilekit.op.Operation;
+import io.profilekit.op.WindowedCount;
 import io.profilekit.spi.ProfileState;
 import io.profilekit.spi.ProfileWrite;
+import io.profilekit.spi.SessionState;
 import io.profilekit.spi.WriteOutcome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,23 +33,49 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class BatchApplier {
     private static final Logger log = LoggerFactory.getLogger(BatchApplier.class);
+    static final String DIRECT_SOURCE = "direct";
+
     private final ProfileEngine engine;
     private final StripedLocks locks = new StripedLocks(1024);
+    private final Watermarks watermarks;
 
     BatchApplier(ProfileEngine engine) {
         this.engine = engine;
+        this.watermarks = new Watermarks(engine.allowedLateness().toMillis());
+    }
+
+    StripedLocks locks() {
+        return locks;
+    }
+
+    Watermarks watermarks() {
+        return watermarks;
+    }
+
+    /** What one user's part of a batch did; the write loop's unit of work. */
+    @FunctionalInterface
+    interface UserWork {
+        /** Mutates {@code w} (and decides the user's live session); called again on each retry. */
+        SessionTracker.Outcome run(WorkingProfile w, SessionState session);
     }
 
     /**
-     * Applies a batch; {@code sources} and {@code offsets} are null in direct mode.
+     * Applies a batch; {@code sources} and {@code offsets} are null in direct mode. With
+     * {@code deferred} non-null, only critical attributes are applied now and the rest of each
+     * applied event's delta is handed to {@code deferred} afterwards.
      *
-     * @throws ProfileStoreException when the store fails, or conflicts outlast the attempts
+     * @throws ProfileStoreException when the store fails past the retries, or conflicts outlast the attempts
      */
-    RecordResult[] apply(List<Event> events, String[] sources, long[] offsets) {
+    RecordResult[] apply(List<Event> events, String[] sources, long[] offsets, DeferredDeltas deferred) {
         int n = events.size();
         RecordResult[] results = new RecordResult[n];
         Delta[] deltas = new Delta[n];
+        Delta[] later = deferred != null ? new Delta[n] : null;
         long[] hashes = new long[n];
+        boolean[] lateDropped = new boolean[n];
+        long[] lateWatermark = null;
+        ProfileReducer reducer = engine.reducer();
+        EngineCounters counters = engine.counters();
         Map<String, int[]> byUser = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
             Event e = Objects.requireNonNull(events.get(i), "event");
@@ -53,8 +84,9 @@ final class BatchApplier {
                 results[i] = RecordResult.rejected(e, violations);
                 continue;
             }
+            Delta d;
             try {
-                deltas[i] = engine.reducer().reduce(e);
+                d = reducer.reduce(e);
             } catch (RuntimeException ex) {
                 if (!(ex instanceof IllegalArgumentException)) {
                     log.warn("reducer failed on event {} of type {}", e.eventId(), e.type(), ex);
@@ -63,6 +95,31 @@ final class BatchApplier {
                 results[i] = RecordResult.rejected(e, List.of(new Violation("reducer", msg)));
                 continue;
             }
+            long t = e.timestamp().toEpochMilli();
+            long watermark = watermarks.observe(sources != null ? sources[i] : DIRECT_SOURCE, t);
+            if (t < watermark) {
+                if (lateWatermark == null) {
+                    lateWatermark = new long[n];
+                    Arrays.fill(lateWatermark, Long.MIN_VALUE);
+                }
+                lateWatermark[i] = watermark;
+                Delta kept = reducer.hasAttributeLatePolicies()
+                        ? d.retain(name -> reducer.latePolicy(name) == LatePolicy.APPLY)
+                        : reducer.latePolicy() == LatePolicy.APPLY ? d : Delta.empty();
+                if (kept.size() < d.size()) {
+                    counters.lateDropped.increment();
+                }
+                if (kept.size() > 0) {
+                    counters.lateApplied.increment();
+                }
+                lateDropped[i] = kept.isEmpty() && !(d.isEmpty() && reducer.latePolicy() == LatePolicy.APPLY);
+                d = kept;
+            }
+            if (later != null) {
+                later[i] = d.retain(name -> !reducer.criticalAttributes().contains(name));
+                d = d.retain(reducer.criticalAttributes()::contains);
+            }
+            deltas[i] = d;
             hashes[i] = Hashing.hash64(e.eventId());
             int[] idx = byUser.get(e.userId());
             if (idx == null) {
@@ -75,74 +132,151 @@ final class BatchApplier {
                 idx[++idx[0]] = i;
             }
         }
-        if (!byUser.isEmpty()) {
-            int[] held = locks.lock(byUser.keySet());
-            try {
-                writeLoop(events, sources, offsets, results, deltas, hashes, byUser);
-            } finally {
-                locks.unlock(held);
+        if (byUser.isEmpty()) {
+            return results;
+        }
+        long now = engine.clock().millis();
+        SessionTracker sessions = engine.sessionTracker();
+        run(byUser.keySet(), sessions != null, (w, session) -> {
+            int[] idx = byUser.get(w.base().userId());
+            for (int k = 1; k <= idx[0]; k++) {
+                int i = idx[k];
+                results[i] = applyOne(w, events.get(i), deltas[i], hashes[i], lateDropped[i],
+                        sources != null ? sources[i] : null, offsets != null ? offsets[i] : -1, counters, now);
+            }
+            if (sessions == null) {
+                return null;
+            }
+            return sessions.advance(w, session, SessionTracker.applied(events, idx, results));
+        });
+        if (lateWatermark != null) {
+            sideOutput(events, sources, results, lateWatermark);
+        }
+        if (later != null) {
+            for (int i = 0; i < n; i++) {
+                if (results[i].outcome() == RecordResult.Outcome.APPLIED && !later[i].isEmpty()) {
+                    deferred.add(events.get(i).userId(), later[i]);
+                }
             }
         }
         return results;
     }
 
-    private void writeLoop(List<Event> events, String[] sources, long[] offsets, RecordResult[] results,
-                           Delta[] deltas, long[] hashes, Map<String, int[]> byUser) {
-        EngineCounters counters = engine.counters();
-        List<String> pending = new ArrayList<>(byUser.keySet());
-        for (int attempt = 1; ; attempt++) {
-            Map<String, ProfileState> loaded = engine.storeCall(() -> engine.store().loadAll(pending));
-            List<ProfileWrite> writes = new ArrayList<>(pending.size());
-            List<WorkingProfile> working = new ArrayList<>(pending.size());
-            for (String user : pending) {
-                ProfileState base = loaded.get(user);
-                WorkingProfile w = new WorkingProfile(base != null ? base : ProfileState.empty(user),
-                        engine.seenEventsCapacity());
-                int[] idx = byUser.get(user);
-                for (int k = 1; k <= idx[0]; k++) {
-                    int i = idx[k];
-                    results[i] = applyOne(w, events.get(i), deltas[i], hashes[i],
-                            sources != null ? sources[i] : null, offsets != null ? offsets[i] : -1, counters);
+    /**
+     * Runs {@code work} for each user under the users' locks: loads profiles (and live sessions)
+     * in one call each, writes every changed profile in one call, then the sessions; retries users
+     * that lost a compare-and-set, and retries the whole round when the store fails.
+     */
+    void run(Collection<String> users, boolean withSessions, UserWork work) {
+        int[] held = locks.lock(users);
+        try {
+            int failures = 0;
+            List<String> pending = new ArrayList<>(users);
+            for (int attempt = 1; ; ) {
+                try {
+                    pending = round(pending, withSessions, work);
+                } catch (ProfileStoreException e) {
+                    if (++failures > engine.storeRetries()) {
+                        throw e;
+                    }
+                    log.warn("profile store failed ({}), retry {} of {}", e.getMessage(), failures, engine.storeRetries());
+                    backoff(engine.storeRetryBackoff().toNanos() << Math.min(failures - 1, 10));
+                    continue;
                 }
-                if (w.changed()) {
-                    writes.add(w.toWrite(engine.profileTtl()));
-                    working.add(w);
+                if (pending.isEmpty()) {
+                    return;
                 }
-            }
-            if (writes.isEmpty()) {
-                return;
-            }
-            List<WriteOutcome> outcomes = engine.storeCall(() -> engine.store().writeAll(writes));
-            if (outcomes.size() != writes.size()) {
-                throw new ProfileStoreException("store returned " + outcomes.size() + " outcomes for "
-                        + writes.size() + " writes");
-            }
-            pending.clear();
-            for (int j = 0; j < outcomes.size(); j++) {
-                WorkingProfile w = working.get(j);
-                if (outcomes.get(j).written()) {
-                    counters.writes.increment();
-                    notifyListeners(w, writes.get(j).state());
-                } else {
-                    counters.writeConflicts.increment();
-                    pending.add(w.base().userId());
+                if (++attempt > engine.maxWriteAttempts()) {
+                    throw new ProfileStoreException("writes for " + pending.size() + " user(s) (first: "
+                            + pending.get(0) + ") kept conflicting with other writers after "
+                            + engine.maxWriteAttempts() + " attempts");
+                }
+                if (attempt > 2) {
+                    backoff(ThreadLocalRandom.current().nextLong(50_000L * attempt));
                 }
             }
-            if (pending.isEmpty()) {
-                return;
-            }
-            if (attempt >= engine.maxWriteAttempts()) {
-                throw new ProfileStoreException("writes for " + pending.size() + " user(s) (first: " + pending.get(0)
-                        + ") kept conflicting with other writers after " + attempt + " attempts");
-            }
-            if (attempt > 2) {
-                LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(50_000L * attempt));
-            }
+        } finally {
+            locks.unlock(held);
         }
     }
 
-    private static RecordResult applyOne(WorkingProfile w, Event e, Delta delta, long hash, String source,
-                                         long offset, EngineCounters counters) {
+    private static void backoff(long nanos) {
+        if (nanos > 0) {
+            LockSupport.parkNanos(nanos);
+        }
+    }
+
+    /** One load-apply-write round; returns the users to retry. */
+    private List<String> round(List<String> pending, boolean withSessions, UserWork work) {
+        EngineCounters counters = engine.counters();
+        Map<String, ProfileState> loaded = engine.storeCall(() -> engine.store().loadAll(pending));
+        Map<String, SessionState> live = withSessions
+                ? engine.storeCall(() -> engine.sessionStore().loadAll(pending)) : Map.of();
+        long now = engine.clock().millis();
+        List<ProfileWrite> writes = new ArrayList<>(pending.size());
+        List<WorkingProfile> working = new ArrayList<>(pending.size());
+        List<SessionTracker.Outcome> sessionOutcomes = new ArrayList<>(pending.size());
+        for (String user : pending) {
+            ProfileState base = loaded.get(user);
+            WorkingProfile w = new WorkingProfile(base != null ? base : ProfileState.empty(user),
+                    engine.seenEventsCapacity());
+            SessionTracker.Outcome so = work.run(w, live.get(user));
+            if (w.changed()) {
+                writes.add(w.toWrite(engine.writeTtl(w.lastEventTime(), now), engine.reducer().ttls(), now));
+                working.add(w);
+                sessionOutcomes.add(so);
+            } else if (so != null) {
+                writeSession(so);
+            }
+        }
+        if (writes.isEmpty()) {
+            return List.of();
+        }
+        List<WriteOutcome> outcomes = engine.storeCall(() -> engine.store().writeAll(writes));
+        if (outcomes.size() != writes.size()) {
+            throw new ProfileStoreException("store returned " + outcomes.size() + " outcomes for "
+                    + writes.size() + " writes");
+        }
+        List<String> retry = new ArrayList<>();
+        for (int j = 0; j < outcomes.size(); j++) {
+            WorkingProfile w = working.get(j);
+            if (outcomes.get(j).written()) {
+                counters.writes.increment();
+                ProfileState written = writes.get(j).state();
+                engine.remember(written);
+                SessionTracker.Outcome so = sessionOutcomes.get(j);
+                if (so != null) {
+                    counters.sessionsCommitted.add(so.committed());
+                    writeSession(so);
+                }
+                notifyListeners(w, written, now);
+            } else {
+                counters.writeConflicts.increment();
+                retry.add(w.base().userId());
+            }
+        }
+        return retry;
+    }
+
+    private void writeSession(SessionTracker.Outcome so) {
+        boolean ok;
+        if (so.live() == so.replaced()) {
+            return;
+        } else if (so.live() != null) {
+            ok = engine.storeCall(() -> engine.sessionStore().write(so.live()));
+        } else {
+            SessionState r = so.replaced();
+            ok = engine.storeCall(() -> engine.sessionStore().remove(r.userId(), r.sessionId(), r.version()));
+        }
+        if (!ok) {
+            engine.counters().writeConflicts.increment();
+            log.warn("live session of user {} changed under this engine; another instance tracks it",
+                    (so.live() != null ? so.live() : so.replaced()).userId());
+        }
+    }
+
+    private static RecordResult applyOne(WorkingProfile w, Event e, Delta delta, long hash, boolean lateDropped,
+                                         String source, long offset, EngineCounters counters, long now) {
         long time = e.timestamp().toEpochMilli();
         if (source != null && w.fenced(source, offset)) {
             return RecordResult.of(e, RecordResult.Outcome.DUPLICATE);
@@ -150,6 +284,8 @@ final class BatchApplier {
         RecordResult.Outcome outcome;
         if (w.erasedAfter(time)) {
             outcome = RecordResult.Outcome.ERASED;
+        } else if (lateDropped) {
+            outcome = RecordResult.Outcome.LATE;
         } else {
             boolean verifiable = w.verifiable(time, hash);
             if (!w.remember(time, hash)) {
@@ -159,6 +295,8 @@ final class BatchApplier {
                     counters.unverifiable.increment();
                 }
                 w.apply(delta, time, e.eventId());
+                countTooLate(w, delta, counters);
+                counters.eventLag.record(Math.max(0, now - time) * 1_000_000L);
                 outcome = RecordResult.Outcome.APPLIED;
             }
         }
@@ -168,13 +306,50 @@ final class BatchApplier {
         return RecordResult.of(e, outcome);
     }
 
-    private void notifyListeners(WorkingProfile w, ProfileState after) {
+    private static void countTooLate(WorkingProfile w, Delta delta, EngineCounters counters) {
+        for (int i = 0, n = delta.size(); i < n; i++) {
+            if (delta.operation(i) instanceof WindowedCount wc && w.attribute(delta.name(i)) instanceof WindowedCount now
+                    && now.buckets().length > 0 && !now.keeps(wc.buckets()[0], now.buckets()[now.buckets().length - 1])) {
+                counters.tooLateForWindow.increment();
+            }
+        }
+    }
+
+    private void sideOutput(List<Event> events, String[] sources, RecordResult[] results, long[] watermarks) {
+        LateEventHandler handler = engine.lateEventHandler();
+        ProfileReducer reducer = engine.reducer();
+        for (int i = 0; i < results.length; i++) {
+            if (watermarks[i] == Long.MIN_VALUE || results[i].outcome() == RecordResult.Outcome.DUPLICATE
+                    || results[i].outcome() == RecordResult.Outcome.REJECTED) {
+                continue;
+            }
+            boolean wanted = reducer.latePolicy() == LatePolicy.SIDE_OUTPUT
+                    || (reducer.hasAttributeLatePolicies() && engine.reducer().reduce(events.get(i)).operations()
+                    .keySet().stream().anyMatch(a -> reducer.latePolicy(a) == LatePolicy.SIDE_OUTPUT));
+            if (!wanted) {
+                continue;
+            }
+            engine.counters().lateSideOutput.increment();
+            if (handler == null) {
+                continue;
+            }
+            try {
+                handler.onLateEvent(events.get(i), Optional.ofNullable(sources != null ? sources[i] : null),
+                        Instant.ofEpochMilli(watermarks[i]));
+            } catch (RuntimeException ex) {
+                engine.counters().lateHandlerFailures.increment();
+                log.error("late event handler failed for event {}", events.get(i).eventId(), ex);
+            }
+        }
+    }
+
+    private void notifyListeners(WorkingProfile w, ProfileState after, long now) {
         List<ProfileChangeListener> listeners = engine.listeners();
         if (listeners.isEmpty() || w.causes().isEmpty()) {
             return;
         }
-        long now = engine.clock().millis();
         Map<String, Operation> before = w.base().attributes();
+        Map<String, Duration> ttls = engine.reducer().ttls();
         List<ProfileChange.AttributeChange> changes = new ArrayList<>();
         Map<String, Operation> all = new HashMap<>(before);
         all.putAll(after.attributes());
@@ -184,7 +359,8 @@ final class BatchApplier {
             if (a == b) {
                 continue;
             }
-            Object vb = b == null ? null : b.read(now);
+            Duration ttl = ttls.get(name);
+            Object vb = b == null || (ttl != null && Profile.expired(b.updatedAt(), ttl, now)) ? null : b.read(now);
             Object va = a == null ? null : a.read(now);
             if (!Objects.equals(vb, va)) {
                 changes.add(new ProfileChange.AttributeChange(name, Optional.ofNullable(vb), Optional.ofNullable(va)));

@@ -140,8 +140,10 @@ public final class DeltaBuilder {
 
     private DeltaBuilder put(String name, Operation op) {
         Objects.requireNonNull(name, "attribute name");
+        int h = name.hashCode();
         for (int i = 0; i < size; i++) {
-            if (names[i].equals(name)) {
+            String n = names[i];
+            if (n == name || (n.hashCode() == h && n.equals(name))) {
                 operations[i] = operations[i].merge(op);
                 return this;
             }

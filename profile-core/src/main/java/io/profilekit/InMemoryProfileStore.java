@@ -1,8 +1,5 @@
 package io.profilekit;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.profilekit.spi.ProfileState;
 import io.profilekit.spi.ProfileStore;
@@ -15,46 +12,42 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A {@link ProfileStore} in this process's memory, on Caffeine. In direct mode it holds the only
- * copy of the profiles, so it never evicts for size; a profile goes only when its write's TTL
- * passes without another write, and a tombstone after {@link Builder#tombstoneRetention}.
+ * A {@link ProfileStore} in this process's memory. In direct mode it holds the only copy of the
+ * profiles, so it never evicts for size; a profile goes only when its write's TTL passes without
+ * another write, and a tombstone after {@link Builder#tombstoneRetention}. An expired profile is
+ * never loaded; its memory is reclaimed when it is next touched, or by a sweep that checks a few
+ * entries on every write (and all of them on {@link #size()}).
  *
- * <p>Thread-safe; each user's write is atomic. Loads and writes are in-process calls, so a batch
- * costs no round trip.
+ * <p>Thread-safe; each user's write is atomic. Loads and writes are in-process calls on a
+ * {@link ConcurrentHashMap}, so a batch costs no round trip and one hash lookup per user.
  */
 public final class InMemoryProfileStore implements ProfileStore {
-    private final Cache<String, Entry> profiles;
-    private final Duration tombstoneRetention;
+    private static final long NEVER = Long.MAX_VALUE;
+    private static final int SWEEP_PER_WRITE = 2;
 
-    private record Entry(ProfileState state, long ttlNanos) {
+    private final ConcurrentHashMap<String, Entry> profiles = new ConcurrentHashMap<>();
+    private final Ticker ticker;
+    private final Duration tombstoneRetention;
+    private volatile boolean anyExpiry;
+    private Iterator<Map.Entry<String, Entry>> sweep;
+
+    /** A state and when it expires, in the ticker's nanoseconds ({@link #NEVER} for no expiry). */
+    private record Entry(ProfileState state, long expiresAt) {
+        boolean expired(long now) {
+            return expiresAt != NEVER && now - expiresAt >= 0;
+        }
     }
 
     private InMemoryProfileStore(Builder b) {
+        this.ticker = b.ticker;
         this.tombstoneRetention = b.tombstoneRetention;
-        this.profiles = Caffeine.newBuilder()
-                .ticker(b.ticker)
-                .expireAfter(new Expiry<String, Entry>() {
-                    @Override
-                    public long expireAfterCreate(String key, Entry value, long currentTime) {
-                        return value.ttlNanos;
-                    }
-
-                    @Override
-                    public long expireAfterUpdate(String key, Entry value, long currentTime, long currentDuration) {
-                        return value.ttlNanos;
-                    }
-
-                    @Override
-                    public long expireAfterRead(String key, Entry value, long currentTime, long currentDuration) {
-                        return currentDuration;
-                    }
-                })
-                .build();
     }
 
     /** A store with default settings: no size bound, tombstones kept 30 days. */
@@ -70,10 +63,15 @@ public final class InMemoryProfileStore implements ProfileStore {
     @Override
     public Map<String, ProfileState> loadAll(Collection<String> userIds) {
         Map<String, ProfileState> out = new HashMap<>(Math.max(4, userIds.size() * 2));
+        long now = anyExpiry ? ticker.read() : 0;
         for (String id : userIds) {
-            Entry e = profiles.getIfPresent(id);
+            Entry e = profiles.get(id);
             if (e != null) {
-                out.put(id, e.state);
+                if (e.expired(now)) {
+                    profiles.remove(id, e);
+                } else {
+                    out.put(id, e.state);
+                }
             }
         }
         return out;
@@ -82,26 +80,31 @@ public final class InMemoryProfileStore implements ProfileStore {
     @Override
     public List<WriteOutcome> writeAll(List<ProfileWrite> writes) {
         List<WriteOutcome> outcomes = new ArrayList<>(writes.size());
+        long now = ticker.read();
         for (ProfileWrite w : writes) {
             WriteOutcome.Status[] status = new WriteOutcome.Status[1];
-            profiles.asMap().compute(w.userId(), (id, current) -> {
-                long storedVersion = current == null ? 0 : current.state.version();
+            profiles.compute(w.userId(), (id, current) -> {
+                Entry live = current == null || current.expired(now) ? null : current;
+                long storedVersion = live == null ? 0 : live.state.version();
                 if (storedVersion != w.expectedVersion()) {
                     status[0] = WriteOutcome.Status.CONFLICT;
                     return current;
                 }
-                if (current != null) {
+                if (live != null) {
                     for (Map.Entry<String, Long> f : w.fences().entrySet()) {
-                        if (current.state.fence(f.getKey()) >= f.getValue()) {
+                        if (live.state.fence(f.getKey()) >= f.getValue()) {
                             status[0] = WriteOutcome.Status.STALE_FENCE;
                             return current;
                         }
                     }
                 }
                 status[0] = WriteOutcome.Status.WRITTEN;
-                return new Entry(w.state(), ttlNanos(w.ttl()));
+                return new Entry(w.state(), expiresAt(w.ttl(), now));
             });
             outcomes.add(new WriteOutcome(w.userId(), status[0]));
+        }
+        if (anyExpiry) {
+            sweep(SWEEP_PER_WRITE * writes.size(), now);
         }
         return outcomes;
     }
@@ -110,23 +113,47 @@ public final class InMemoryProfileStore implements ProfileStore {
     public void erase(String userId, Instant erasedAt) {
         Objects.requireNonNull(userId, "userId");
         long at = erasedAt.toEpochMilli();
-        profiles.asMap().compute(userId, (id, current) -> {
-            long version = current == null ? 0 : current.state.version();
-            long previous = current == null ? ProfileState.NONE : current.state.erasedAt();
+        long now = ticker.read();
+        profiles.compute(userId, (id, current) -> {
+            Entry live = current == null || current.expired(now) ? null : current;
+            long version = live == null ? 0 : live.state.version();
+            long previous = live == null ? ProfileState.NONE : live.state.erasedAt();
             ProfileState tombstone = new ProfileState(id, version + 1, Map.of(), ProfileState.NONE,
                     SeenEvents.empty(), Map.of(), Math.max(at, previous));
-            return new Entry(tombstone, ttlNanos(tombstoneRetention));
+            return new Entry(tombstone, expiresAt(tombstoneRetention, now));
         });
     }
 
-    /** How many profiles and tombstones the store holds now (expired ones may linger until cleaned up). */
+    /** How many profiles and tombstones the store holds now, after removing the expired ones. */
     public long size() {
-        profiles.cleanUp();
-        return profiles.estimatedSize();
+        long now = ticker.read();
+        profiles.entrySet().removeIf(e -> e.getValue().expired(now));
+        return profiles.size();
     }
 
-    private static long ttlNanos(Duration ttl) {
-        return ttl.isZero() ? Long.MAX_VALUE : ttl.toNanos();
+    private long expiresAt(Duration ttl, long now) {
+        if (ttl.isZero()) {
+            return NEVER;
+        }
+        anyExpiry = true;
+        long nanos = ttl.toNanos();
+        return nanos >= NEVER - now ? NEVER : now + nanos;
+    }
+
+    /** Checks a few entries for expiry, resuming where the last sweep stopped. */
+    private synchronized void sweep(int entries, long now) {
+        for (int i = 0; i < entries; i++) {
+            if (sweep == null || !sweep.hasNext()) {
+                sweep = profiles.entrySet().iterator();
+                if (!sweep.hasNext()) {
+                    return;
+                }
+            }
+            Map.Entry<String, Entry> e = sweep.next();
+            if (e.getValue().expired(now)) {
+                profiles.remove(e.getKey(), e.getValue());
+            }
+        }
     }
 
     /** Builds an {@link InMemoryProfileStore}. Mutable and not thread-safe. */

@@ -8,4 +8,8 @@ package io.profilekit;
 @FunctionalInterface
 public interface ProfileChangeListener {
     void onChange(ProfileChange change);
+
+    /** The user was erased at {@code erasedAt}: every copy of the profile and the live session are gone. */
+    default void onErase(String userId, java.time.Instant erasedAt) {
+    }
 }

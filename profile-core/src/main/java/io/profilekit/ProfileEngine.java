@@ -1,6 +1,11 @@
 package io.profilekit;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.profilekit.internal.SlidingLatency;
+import io.profilekit.spi.SessionState;
+import io.profilekit.spi.SessionStore;
 import io.profilekit.spi.ProfileState;
 import io.profilekit.spi.ProfileStore;
 
@@ -16,6 +21,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -52,8 +61,28 @@ public final class ProfileEngine implements AutoCloseable {
     private final int maxWriteAttempts;
     private final Duration profileTtl;
     private final EngineCounters counters = new EngineCounters();
+    private final Duration allowedLateness;
+    private final LateEventHandler lateEventHandler;
+    private final SessionStore sessionStore;
+    private final boolean ownsSessionStore;
+    private final SessionTracker sessionTracker;
+    private final int storeRetries;
+    private final Duration storeRetryBackoff;
+    private final Cache<String, KnownGood> lastKnownGood;
+    private final Duration flushInterval;
+    private final DeferredDeltas deferred;
+    private final SlidingLatency slidingLatency;
+    private final Duration alertThreshold;
+    private final Duration alertWindow;
+    private final Consumer<LatencyAlert> alertListener;
+    private boolean alerting;
+    private final ScheduledExecutorService scheduler;
     private final BatchApplier applier;
     private volatile boolean closed;
+
+    /** A profile state as last read or written, and when (epoch milliseconds of the engine's clock). */
+    private record KnownGood(ProfileState state, long atMillis) {
+    }
 
     private ProfileEngine(Builder b) {
         this.reducer = Objects.requireNonNull(b.reducer, "reducer is required: ProfileEngine.builder().reducer(...)");
@@ -66,8 +95,42 @@ public final class ProfileEngine implements AutoCloseable {
         this.seenEventsCapacity = b.seenEventsCapacity;
         this.maxWriteAttempts = b.maxWriteAttempts;
         this.profileTtl = b.profileTtl;
+        this.allowedLateness = b.allowedLateness;
+        this.lateEventHandler = b.lateEventHandler;
+        this.ownsSessionStore = b.sessionStore == null;
+        this.sessionStore = b.sessionStore != null ? b.sessionStore
+                : b.sessionGap != null ? new InMemorySessionStore() : null;
+        this.sessionTracker = sessionStore != null
+                ? new SessionTracker((b.sessionGap != null ? b.sessionGap : DEFAULT_SESSION_GAP).toMillis(), reducer)
+                : null;
+        this.storeRetries = b.storeRetries;
+        this.storeRetryBackoff = b.storeRetryBackoff;
+        this.lastKnownGood = Caffeine.newBuilder().maximumSize(b.lastKnownGoodSize).build();
+        this.flushInterval = b.flushInterval;
+        this.deferred = flushInterval.isZero() ? null : new DeferredDeltas();
+        this.alertThreshold = b.alertThreshold;
+        this.alertWindow = b.alertWindow;
+        this.alertListener = b.alertListener;
+        this.slidingLatency = alertListener != null ? new SlidingLatency(alertWindow.toMillis(), 20) : null;
         this.applier = new BatchApplier(this);
+        boolean periodic = sessionTracker != null || deferred != null || alertListener != null;
+        if (periodic && b.startScheduler) {
+            Duration every = deferred != null && flushInterval.compareTo(b.maintenanceInterval) < 0
+                    ? flushInterval : b.maintenanceInterval;
+            this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "profilekit-maintenance");
+                t.setDaemon(true);
+                return t;
+            });
+            scheduler.scheduleWithFixedDelay(this::maintainQuietly, every.toMillis(), every.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } else {
+            this.scheduler = null;
+        }
     }
+
+    /** The inactivity gap that ends a session by default. */
+    public static final Duration DEFAULT_SESSION_GAP = Duration.ofMinutes(30);
 
     /** A builder; only the reducer is required. Not thread-safe. */
     public static Builder builder() {
@@ -92,7 +155,7 @@ public final class ProfileEngine implements AutoCloseable {
      */
     public CompletableFuture<List<RecordResult>> recordAll(Collection<Event> events) {
         try {
-            return CompletableFuture.completedFuture(applyInternal(new ArrayList<>(events), null, null));
+            return CompletableFuture.completedFuture(applyInternal(new ArrayList<>(events), null, null, deferred));
         } catch (ProfileStoreException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -118,17 +181,22 @@ public final class ProfileEngine implements AutoCloseable {
             sources[i] = s.source();
             offsets[i] = s.offset();
         }
-        return applyInternal(plain, sources, offsets);
+        return applyInternal(plain, sources, offsets, null);
     }
 
-    private List<RecordResult> applyInternal(List<Event> events, String[] sources, long[] offsets) {
+    private List<RecordResult> applyInternal(List<Event> events, String[] sources, long[] offsets,
+                                             DeferredDeltas defer) {
         if (closed) {
             throw new IllegalStateException("ProfileEngine is closed");
         }
         long start = ticker.read();
-        RecordResult[] results = applier.apply(events, sources, offsets);
+        RecordResult[] results = applier.apply(events, sources, offsets, defer);
         counters.count(results);
-        counters.applyLatency.record(ticker.read() - start);
+        long took = ticker.read() - start;
+        counters.applyLatency.record(took);
+        if (slidingLatency != null) {
+            slidingLatency.record(took, clock.millis());
+        }
         return Arrays.asList(results);
     }
 
@@ -142,16 +210,192 @@ public final class ProfileEngine implements AutoCloseable {
         return Optional.ofNullable(getAll(List.of(userId)).get(userId));
     }
 
-    /** The profiles of several users in one store call; users without a profile are absent. */
+    /**
+     * The profiles of several users in one store call; users without a profile are absent.
+     * Attributes past their time to live are left out, and so are profiles past the inactivity TTL.
+     *
+     * <p>When the store fails, profiles read (or written) recently by this engine are served from
+     * its last-known-good copies, marked stale with their age ({@link Profile#freshness()}); when
+     * any requested user has no such copy, the store's failure is thrown.
+     *
+     * @throws ProfileStoreException when the store failed and a copy is missing
+     */
     public Map<String, Profile> getAll(Collection<String> userIds) {
-        Map<String, ProfileState> states = storeCall(() -> store.loadAll(userIds));
         Instant now = clock.instant();
-        Map<String, Profile> out = new HashMap<>(Math.max(4, states.size() * 2));
-        states.forEach((id, s) -> {
-            if (s.lastEventTime() != ProfileState.NONE) {
-                out.put(id, Profile.of(s, now));
+        Map<String, ProfileState> states;
+        Map<String, Profile.Freshness> stale = Map.of();
+        try {
+            states = storeCall(() -> store.loadAll(userIds));
+            for (ProfileState s : states.values()) {
+                lastKnownGood.put(s.userId(), new KnownGood(s, now.toEpochMilli()));
             }
+        } catch (ProfileStoreException e) {
+            states = new HashMap<>();
+            stale = new HashMap<>();
+            for (String id : userIds) {
+                KnownGood k = lastKnownGood.getIfPresent(id);
+                if (k == null) {
+                    throw e;
+                }
+                states.put(id, k.state());
+                stale.put(id, new Profile.Freshness(true, Duration.ofMillis(Math.max(0, now.toEpochMilli() - k.atMillis()))));
+            }
+        }
+        Map<String, Profile> out = new HashMap<>(Math.max(4, states.size() * 2));
+        for (ProfileState s : states.values()) {
+            if (s.lastEventTime() == ProfileState.NONE
+                    || (!profileTtl.isZero() && Profile.expired(s.lastEventTime(), profileTtl, now.toEpochMilli()))) {
+                continue;
+            }
+            out.put(s.userId(), Profile.of(s, now, reducer.ttls(), stale.getOrDefault(s.userId(), Profile.Freshness.FRESH)));
+        }
+        return out;
+    }
+
+    /**
+     * Erases a user: removes the profile, the live session, pending changes and every copy this
+     * engine holds, and leaves a tombstone with the erase time (now, by the engine's clock). Events
+     * of the user with an event time at or before it are dropped from then on, even when replayed;
+     * later events start a fresh profile. Listeners get {@link ProfileChangeListener#onErase}.
+     *
+     * @throws ProfileStoreException when the store failed (then erase again)
+     */
+    public void erase(String userId) {
+        Objects.requireNonNull(userId, "userId");
+        Instant at = clock.instant();
+        int[] held = applier.locks().lock(List.of(userId));
+        try {
+            storeCall(() -> {
+                store.erase(userId, at);
+                return null;
+            });
+            if (sessionStore != null) {
+                storeCall(() -> {
+                    sessionStore.erase(userId);
+                    return null;
+                });
+            }
+            if (deferred != null) {
+                deferred.remove(userId);
+            }
+            lastKnownGood.invalidate(userId);
+        } finally {
+            applier.locks().unlock(held);
+        }
+        for (ProfileChangeListener l : listeners) {
+            try {
+                l.onErase(userId, at);
+            } catch (RuntimeException ex) {
+                counters.listenerFailures.increment();
+                org.slf4j.LoggerFactory.getLogger(ProfileEngine.class).error("listener {} failed on erase of {}", l, userId, ex);
+            }
+        }
+    }
+
+    /**
+     * The user's live session, or empty when the user has none (or sessions are off: see
+     * {@link Builder#sessions(Duration)}).
+     */
+    public Optional<Session> session(String userId) {
+        if (sessionStore == null) {
+            return Optional.empty();
+        }
+        SessionState s = storeCall(() -> sessionStore.loadAll(List.of(userId))).get(userId);
+        return s == null ? Optional.empty() : Optional.of(Session.of(s, clock.millis()));
+    }
+
+    /** Ends the user's live session now and commits it to the profile; false when there was none. */
+    public boolean endSession(String userId) {
+        if (sessionTracker == null) {
+            return false;
+        }
+        return commitSessions(List.of(userId), Long.MAX_VALUE) > 0;
+    }
+
+    /**
+     * Runs the engine's periodic work now: commits sessions idle for longer than the gap (by the
+     * clock), flushes coalesced non-critical changes, and checks the latency alert. The engine's
+     * scheduler calls it every second (or every flush interval); call it yourself when the
+     * scheduler is off ({@link Builder#scheduler(boolean)}), in tests for instance.
+     */
+    public void maintain() {
+        if (sessionTracker != null) {
+            long cutoff = clock.millis() - sessionTracker.gapMillis();
+            List<SessionState> idle;
+            do {
+                idle = storeCall(() -> sessionStore.idle(cutoff, 500));
+                commitSessions(idle.stream().map(SessionState::userId).distinct().toList(), cutoff);
+            } while (idle.size() == 500);
+        }
+        flush();
+        checkLatencyAlert();
+    }
+
+    private void maintainQuietly() {
+        try {
+            maintain();
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(ProfileEngine.class).warn("profile engine maintenance failed", e);
+        }
+    }
+
+    private int commitSessions(List<String> users, long lastEventAtOrBefore) {
+        if (users.isEmpty()) {
+            return 0;
+        }
+        int[] committed = {0};
+        applier.run(users, true, (w, session) -> {
+            if (session == null || session.lastEvent() > lastEventAtOrBefore) {
+                return null;
+            }
+            if (sessionTracker.commit(w, session)) {
+                committed[0]++;
+                return new SessionTracker.Outcome(null, session, 1);
+            }
+            return new SessionTracker.Outcome(null, session, 0);
         });
+        return committed[0];
+    }
+
+    /** Writes the coalesced non-critical changes now, one write per user (see {@link Builder#flushInterval}). */
+    public void flush() {
+        if (deferred == null) {
+            return;
+        }
+        Map<String, Delta> pending = deferred.drain();
+        if (pending.isEmpty()) {
+            return;
+        }
+        long now = clock.millis();
+        applier.run(pending.keySet(), false, (w, session) -> {
+            Delta d = pending.get(w.base().userId());
+            if (!w.erasedAfter(now)) {
+                w.apply(d, w.base().lastEventTime(), "flush");
+            }
+            return null;
+        });
+    }
+
+    private void checkLatencyAlert() {
+        if (alertListener == null) {
+            return;
+        }
+        long p99 = slidingLatency.p99(clock.millis());
+        boolean above = p99 > alertThreshold.toNanos();
+        synchronized (this) {
+            if (above == alerting || (p99 < 0 && !alerting)) {
+                return;
+            }
+            alerting = above;
+        }
+        alertListener.accept(new LatencyAlert(Duration.ofNanos(Math.max(0, p99)), alertThreshold, alertWindow,
+                clock.instant(), above));
+    }
+
+    /** Per source, the current watermark: the newest event time seen minus the allowed lateness. */
+    public Map<String, Instant> watermarks() {
+        Map<String, Instant> out = new java.util.TreeMap<>();
+        applier.watermarks().snapshot().forEach((k, v) -> out.put(k, Instant.ofEpochMilli(v)));
         return out;
     }
 
@@ -165,12 +409,28 @@ public final class ProfileEngine implements AutoCloseable {
         return store;
     }
 
-    /** Closes the store if the engine created it. Further records fail with IllegalStateException. */
+    /**
+     * Stops the scheduler, flushes coalesced changes, and closes the stores the engine created.
+     * Further records fail with IllegalStateException.
+     */
     @Override
     public void close() {
-        closed = true;
-        if (ownsStore) {
-            store.close();
+        if (closed) {
+            return;
+        }
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+        try {
+            flush();
+        } finally {
+            closed = true;
+            if (ownsSessionStore && sessionStore != null) {
+                sessionStore.close();
+            }
+            if (ownsStore) {
+                store.close();
+            }
         }
     }
 
@@ -218,6 +478,45 @@ public final class ProfileEngine implements AutoCloseable {
         return counters;
     }
 
+    Duration allowedLateness() {
+        return allowedLateness;
+    }
+
+    LateEventHandler lateEventHandler() {
+        return lateEventHandler;
+    }
+
+    SessionStore sessionStore() {
+        return sessionStore;
+    }
+
+    SessionTracker sessionTracker() {
+        return sessionTracker;
+    }
+
+    int storeRetries() {
+        return storeRetries;
+    }
+
+    Duration storeRetryBackoff() {
+        return storeRetryBackoff;
+    }
+
+    /** The TTL a write carries: what is left of the inactivity TTL since the newest event. */
+    Duration writeTtl(long lastEventTime, long nowMillis) {
+        if (profileTtl.isZero() || lastEventTime == ProfileState.NONE) {
+            return profileTtl;
+        }
+        return Duration.ofMillis(Math.max(1, lastEventTime + profileTtl.toMillis() - nowMillis));
+    }
+
+    /** Keeps a written state as the last-known-good copy of a user already read. */
+    void remember(ProfileState written) {
+        if (lastKnownGood.getIfPresent(written.userId()) != null) {
+            lastKnownGood.put(written.userId(), new KnownGood(written, clock.millis()));
+        }
+    }
+
     /** Builds a {@link ProfileEngine}. Mutable and not thread-safe; {@link #build()} validates. */
     public static final class Builder {
         private ProfileReducer reducer;
@@ -230,8 +529,123 @@ public final class ProfileEngine implements AutoCloseable {
         private int seenEventsCapacity = 128;
         private int maxWriteAttempts = 32;
         private Duration profileTtl = Duration.ZERO;
+        private Duration allowedLateness = Duration.ofMinutes(5);
+        private LateEventHandler lateEventHandler;
+        private SessionStore sessionStore;
+        private Duration sessionGap;
+        private int storeRetries = 3;
+        private Duration storeRetryBackoff = Duration.ofMillis(10);
+        private int lastKnownGoodSize = 10_000;
+        private Duration flushInterval = Duration.ZERO;
+        private Duration maintenanceInterval = Duration.ofSeconds(1);
+        private boolean startScheduler = true;
+        private Duration alertThreshold;
+        private Duration alertWindow;
+        private Consumer<LatencyAlert> alertListener;
 
         private Builder() {
+        }
+
+        /**
+         * How far behind its source's newest event time an event may be before it is late (default
+         * 5 minutes). What happens to late events is the reducer's {@link LatePolicy}.
+         */
+        public Builder allowedLateness(Duration lateness) {
+            if (lateness.isNegative()) {
+                throw new IllegalArgumentException("allowedLateness must not be negative, got " + lateness);
+            }
+            this.allowedLateness = lateness;
+            return this;
+        }
+
+        /** Receives late events under {@link LatePolicy#SIDE_OUTPUT}. */
+        public Builder lateEventHandler(LateEventHandler handler) {
+            this.lateEventHandler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Turns sessions on with the given inactivity gap, in the in-memory session store unless
+         * {@link #sessionStore} gives another. Off by default.
+         */
+        public Builder sessions(Duration gap) {
+            if (gap.isNegative() || gap.isZero()) {
+                throw new IllegalArgumentException("session gap must be positive, got " + gap);
+            }
+            this.sessionGap = gap;
+            return this;
+        }
+
+        /** Keeps live sessions in this store (turns sessions on, gap 30 minutes unless set). Not closed by the engine. */
+        public Builder sessionStore(SessionStore store) {
+            this.sessionStore = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /**
+         * How often a failed store call is retried before {@code record} fails (default 3), and the
+         * first backoff, doubled on each retry (default 10 ms).
+         */
+        public Builder storeRetries(int retries, Duration backoff) {
+            if (retries < 0 || backoff.isNegative()) {
+                throw new IllegalArgumentException("storeRetries needs retries >= 0 and a backoff >= 0, got "
+                        + retries + ", " + backoff);
+            }
+            this.storeRetries = retries;
+            this.storeRetryBackoff = backoff;
+            return this;
+        }
+
+        /** How many recently read profiles the engine keeps to serve, marked stale, when the store fails (default 10,000). */
+        public Builder lastKnownGoodSize(int size) {
+            if (size < 0) {
+                throw new IllegalArgumentException("lastKnownGoodSize must not be negative, got " + size);
+            }
+            this.lastKnownGoodSize = size;
+            return this;
+        }
+
+        /**
+         * Coalesces the non-critical attributes of recorded events for up to this long, then writes
+         * them with one write per user (default zero: everything is applied on {@code record}).
+         * Attributes the reducer declares {@link ProfileReducer.Builder#critical critical} are
+         * always applied on {@code record}. Applies to {@code record} and {@code recordAll}.
+         */
+        public Builder flushInterval(Duration interval) {
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("flushInterval must not be negative, got " + interval);
+            }
+            this.flushInterval = interval;
+            return this;
+        }
+
+        /** How often the scheduler runs {@link ProfileEngine#maintain()} (default 1 second). */
+        public Builder maintenanceInterval(Duration interval) {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("maintenanceInterval must be positive, got " + interval);
+            }
+            this.maintenanceInterval = interval;
+            return this;
+        }
+
+        /** Whether the engine runs its own maintenance thread (default true); off, call {@code maintain()}. */
+        public Builder scheduler(boolean start) {
+            this.startScheduler = start;
+            return this;
+        }
+
+        /**
+         * Calls {@code listener} when the p99 of record-to-applied latency over the last
+         * {@code window} goes above {@code threshold}, and again when it comes back under.
+         */
+        public Builder latencyAlert(Duration threshold, Duration window, Consumer<LatencyAlert> listener) {
+            if (threshold.isNegative() || window.isNegative() || window.isZero()) {
+                throw new IllegalArgumentException("latencyAlert needs a threshold >= 0 and a positive window");
+            }
+            this.alertThreshold = threshold;
+            this.alertWindow = window;
+            this.alertListener = Objects.requireNonNull(listener, "listener");
+            return this;
         }
 
         /** How events become deltas. Required. */

@@ -218,7 +218,17 @@ class ProfileEngineTest {
     }
 
     @Test
-    void aStoreFailureFailsTheFutureAndIsCounted() {
+    void aStoreFailureIsRetriedAndNothingIsLost() {
+        store.failNext = new IllegalStateException("connection reset");
+        assertThat(engine.record(view("u11r", 1, "/a")).join().applied()).isTrue();
+        assertThat(engine.metrics().storeFailures()).isEqualTo(1);
+        assertThat(engine.get("u11r").orElseThrow().getLong("page_views")).contains(1L);
+    }
+
+    @Test
+    void aStoreFailurePastTheRetriesFailsTheFutureAndIsCounted() {
+        ProfileEngine engine = ProfileEngine.builder().reducer(REDUCER).store(store).clock(clock)
+                .storeRetries(0, Duration.ZERO).build();
         store.failNext = new IllegalStateException("connection reset");
         assertThatThrownBy(() -> engine.record(view("u11", 1, "/a")).join())
                 .isInstanceOf(CompletionException.class)

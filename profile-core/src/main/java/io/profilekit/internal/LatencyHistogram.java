@@ -13,15 +13,14 @@ import java.util.concurrent.atomic.LongAdder;
 public final class LatencyHistogram {
     private static final int SUB_BITS = 4;
     private static final int SUB = 1 << SUB_BITS;
-    private final AtomicLongArray counts = new AtomicLongArray(64 * SUB);
-    private final LongAdder total = new LongAdder();
+    static final int BUCKETS = 64 * SUB;
+    private final AtomicLongArray counts = new AtomicLongArray(BUCKETS);
     private final LongAdder sum = new LongAdder();
     private final LongAccumulator max = new LongAccumulator(Math::max, 0);
 
     public void record(long nanos) {
         long v = Math.max(0, nanos);
         counts.incrementAndGet(index(v));
-        total.increment();
         sum.add(v);
         max.accumulate(v);
     }
@@ -55,7 +54,7 @@ public final class LatencyHistogram {
             n += c[i];
         }
         long mx = max.get();
-        return new LatencySnapshot(n, n == 0 ? 0 : sum.sum() / Math.max(1, total.sum()),
+        return new LatencySnapshot(n, n == 0 ? 0 : sum.sum() / n,
                 quantile(c, n, 0.50, mx), quantile(c, n, 0.99, mx), quantile(c, n, 0.999, mx), mx);
     }
 

@@ -92,7 +92,7 @@ public final class WorkingProfile {
 
     /** Whether anything needs writing. */
     public boolean changed() {
-        return attributes != null || advancedFences != null;
+        return attributes != null || advancedFences != null || built != null;
     }
 
     /** The ids of the events applied, in order. */
@@ -108,11 +108,48 @@ public final class WorkingProfile {
         return built != null ? built : base.attributes();
     }
 
-    /** The conditional write of everything applied. */
-    public ProfileWrite toWrite(Duration ttl) {
-        ProfileState next = new ProfileState(base.userId(), base.version() + 1, attributes(), lastEventTime,
+    /** The attribute's operation as applied so far, or null. */
+    public Operation attribute(String name) {
+        if (built != null) {
+            return built.get(name);
+        }
+        return attributes != null ? attributes.get(name) : base.attributes().get(name);
+    }
+
+    /**
+     * The conditional write of everything applied. Attributes whose time to live (by name in
+     * {@code ttls}) has passed at {@code nowMillis} are left out: expired data is purged on write.
+     */
+    public ProfileWrite toWrite(Duration ttl, Map<String, Duration> ttls, long nowMillis) {
+        Map<String, Operation> attrs = attributes();
+        if (!ttls.isEmpty()) {
+            boolean expired = false;
+            for (Map.Entry<String, Duration> t : ttls.entrySet()) {
+                Operation op = attrs.get(t.getKey());
+                if (op != null && op.updatedAt() + t.getValue().toMillis() <= nowMillis) {
+                    expired = true;
+                    break;
+                }
+            }
+            if (expired) {
+                Map<String, Operation> kept = new HashMap<>();
+                attrs.forEach((name, op) -> {
+                    Duration d = ttls.get(name);
+                    if (d == null || op.updatedAt() + d.toMillis() > nowMillis) {
+                        kept.put(name, op);
+                    }
+                });
+                attrs = kept;
+            }
+        }
+        ProfileState next = new ProfileState(base.userId(), base.version() + 1, attrs, lastEventTime,
                 seen != null ? seen.build() : base.seenEvents(), fences != null ? fences : base.fences(),
                 base.erasedAt());
         return new ProfileWrite(next, base.version(), advancedFences != null ? advancedFences : Map.of(), ttl);
+    }
+
+    /** The newest event time applied so far (epoch milliseconds), or {@link ProfileState#NONE}. */
+    public long lastEventTime() {
+        return lastEventTime;
     }
 }

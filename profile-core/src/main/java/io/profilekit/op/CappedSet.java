@@ -1,5 +1,6 @@
 package io.profilekit.op;
 
+import io.profilekit.internal.FrozenArray;
 import io.profilekit.internal.ValueOrder;
 
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ public record CappedSet(int capacity, List<Member> members) implements Operation
         if (capacity < 1) {
             throw new IllegalArgumentException("setAdd capacity must be at least 1, got " + capacity);
         }
-        members = List.copyOf(Objects.requireNonNull(members, "members"));
+        members = FrozenArray.copyOf(Objects.requireNonNull(members, "members"));
     }
 
     /** A delta adding one value. */

@@ -1,5 +1,6 @@
 package io.profilekit.op;
 
+import io.profilekit.internal.FrozenArray;
 import io.profilekit.internal.ValueOrder;
 
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ public record RecentValues(int capacity, List<Entry> entries) implements Operati
         if (capacity < 1) {
             throw new IllegalArgumentException("recent capacity must be at least 1, got " + capacity);
         }
-        entries = List.copyOf(Objects.requireNonNull(entries, "entries"));
+        entries = FrozenArray.copyOf(Objects.requireNonNull(entries, "entries"));
     }
 
     /** A delta adding one value. */
@@ -105,7 +106,7 @@ public record RecentValues(int capacity, List<Entry> entries) implements Operati
         for (int i = 0, k = 0; k < out.length; k++) {
             out[k] = k == at ? e : entries.get(i++);
         }
-        return new RecentValues(capacity, List.of(out));
+        return new RecentValues(capacity, FrozenArray.adopt(out, out.length));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.profilekit.op;
 
+import io.profilekit.internal.FrozenArray;
 import io.profilekit.internal.ValueOrder;
 
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ public record TopValues(int n, int capacity, List<Count> counts) implements Oper
         if (n < 1 || capacity < n) {
             throw new IllegalArgumentException("topN needs 1 <= n <= capacity, got n=" + n + ", capacity=" + capacity);
         }
-        counts = List.copyOf(Objects.requireNonNull(counts, "counts"));
+        counts = FrozenArray.copyOf(Objects.requireNonNull(counts, "counts"));
     }
 
     /** A delta counting one value. */
@@ -88,18 +89,28 @@ public record TopValues(int n, int capacity, List<Count> counts) implements Oper
         }
         Count updated = found < 0 ? c : new Count(c.value, Counter.saturatedAdd(counts.get(found).count, c.count),
                 Math.max(counts.get(found).lastSeen, c.lastSeen));
-        List<Count> rest = new ArrayList<>(size + 1);
-        for (int i = 0; i < size; i++) {
-            if (i != found) {
-                rest.add(counts.get(i));
+        int length = Math.min(capacity, found < 0 ? size + 1 : size);
+        Object[] out = new Object[length];
+        int k = 0;
+        boolean placed = false;
+        for (int i = 0; i < size && k < length; i++) {
+            if (i == found) {
+                continue;
             }
+            Count c2 = counts.get(i);
+            if (!placed && ORDER.compare(c2, updated) >= 0) {
+                out[k++] = updated;
+                placed = true;
+                if (k == length) {
+                    break;
+                }
+            }
+            out[k++] = c2;
         }
-        int at = 0;
-        while (at < rest.size() && ORDER.compare(rest.get(at), updated) < 0) {
-            at++;
+        if (!placed && k < length) {
+            out[k++] = updated;
         }
-        rest.add(at, updated);
-        return new TopValues(n, capacity, rest.size() > capacity ? rest.subList(0, capacity) : rest);
+        return new TopValues(n, capacity, FrozenArray.adopt(out, k));
     }
 
     @Override

@@ -1,0 +1,153 @@
+package io.profilekit;
+
+import io.profilekit.internal.Hashing;
+import io.profilekit.internal.SortedAttributes;
+import io.profilekit.internal.WorkingProfile;
+import io.profilekit.op.Counter;
+import io.profilekit.op.LastWrite;
+import io.profilekit.op.Operation;
+import io.profilekit.spi.SessionState;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sessions: which live session each applied event joins, and the one delta a session commits to
+ * the profile when it ends. A session is the run of a user's events less than {@code gap} apart
+ * by event time, or the events sharing a {@code sessionId} when events carry one.
+ *
+ * <p>A commit is applied with the rest of the profile's write, and remembered in the profile
+ * (as a synthetic event id, and through {@code last_session_end}), so a session is committed
+ * once even when its events arrive late or twice, or two instances end it.
+ */
+final class SessionTracker {
+    /** Attribute names a session commit writes. */
+    static final String SESSIONS = "sessions";
+    static final String LAST_DURATION = "last_session_duration";
+    static final String TOTAL_TIME = "total_session_time";
+    static final String PAGE_VIEWS = "session_page_views";
+    static final String AVG_PAGES = "avg_session_pages";
+    static final String LAST_END = "last_session_end";
+    static final String AGGREGATE_PREFIX = "last_session.";
+
+    private final long gapMillis;
+    private final ProfileReducer reducer;
+
+    SessionTracker(long gapMillis, ProfileReducer reducer) {
+        this.gapMillis = gapMillis;
+        this.reducer = reducer;
+    }
+
+    long gapMillis() {
+        return gapMillis;
+    }
+
+    /** What a user's batch did to its live session: the state to store, and how many were committed. */
+    record Outcome(SessionState live, SessionState replaced, int committed) {
+    }
+
+    /**
+     * Moves a user's live session along the events just applied to {@code w}, committing into
+     * {@code w} every session they end.
+     */
+    Outcome advance(WorkingProfile w, SessionState stored, List<Event> applied) {
+        SessionState live = stored;
+        int committed = 0;
+        for (Event e : applied) {
+            long t = e.timestamp().toEpochMilli();
+            String sid = e.sessionId().orElse(null);
+            if (live != null) {
+                boolean withinGap = t < live.lastEvent() + gapMillis && t > live.start() - gapMillis;
+                boolean belongs = sid != null ? sid.equals(live.sessionId()) : withinGap;
+                if (belongs) {
+                    live = extend(live, e, t);
+                    continue;
+                }
+                boolean after = t >= live.start();
+                if (!after) {
+                    continue; // from an earlier session, already committed
+                }
+                if (commit(w, live)) {
+                    committed++;
+                }
+                live = null;
+            }
+            if (committedAtOrAfter(w, t)) {
+                continue; // its session was committed already
+            }
+            live = start(w.base().userId(), e, t);
+        }
+        if (live != null && live != stored) {
+            // one store write per batch: the version moves by one whatever happened in between
+            long version = (stored == null ? 0 : stored.version()) + 1;
+            live = new SessionState(live.userId(), live.sessionId(), live.explicitId(), live.start(), live.lastEvent(),
+                    live.events(), live.pageViews(), live.aggregates(), version);
+        }
+        return new Outcome(live, stored, committed);
+    }
+
+    private SessionState start(String userId, Event e, long t) {
+        String sid = e.sessionId().orElse(userId + "@" + Instant.ofEpochMilli(t));
+        return extend(new SessionState(userId, sid, e.sessionId().isPresent(), t, t, 0, 0, Map.of(), 0), e, t);
+    }
+
+    private SessionState extend(SessionState s, Event e, long t) {
+        Map<String, Operation> aggregates = s.aggregates();
+        Delta d = reducer.reduceSession(e);
+        if (!d.isEmpty()) {
+            SortedAttributes.Builder b = SortedAttributes.copyOf(aggregates).toBuilder();
+            for (int i = 0; i < d.size(); i++) {
+                b.merge(d.name(i), d.operation(i));
+            }
+            aggregates = b.build();
+        }
+        return new SessionState(s.userId(), s.sessionId(), s.explicitId(), Math.min(s.start(), t),
+                Math.max(s.lastEvent(), t), s.events() + 1, s.pageViews() + ("page_view".equals(e.type()) ? 1 : 0),
+                aggregates, s.version());
+    }
+
+    private static boolean committedAtOrAfter(WorkingProfile w, long t) {
+        Operation end = w.attribute(LAST_END);
+        return end instanceof LastWrite lw && lw.value() instanceof Instant i && t <= i.toEpochMilli();
+    }
+
+    /** Commits a session into the working profile; false when the profile shows it committed already. */
+    boolean commit(WorkingProfile w, SessionState s) {
+        long time = s.lastEvent();
+        long hash = Hashing.hash64("session:" + s.userId() + ":" + s.sessionId() + ":" + s.start());
+        if (committedAtOrAfter(w, s.start()) || !w.remember(s.start(), hash)) {
+            return false;
+        }
+        long duration = s.durationMillis();
+        long sessions = counterValue(w.attribute(SESSIONS)) + 1;
+        long pages = counterValue(w.attribute(PAGE_VIEWS)) + s.pageViews();
+        DeltaBuilder p = new DeltaBuilder(time, hash);
+        p.increment(SESSIONS)
+                .set(LAST_DURATION, duration)
+                .increment(TOTAL_TIME, duration)
+                .increment(PAGE_VIEWS, s.pageViews())
+                .set(AVG_PAGES, (double) pages / sessions)
+                .set(LAST_END, Instant.ofEpochMilli(s.lastEvent()));
+        s.aggregates().forEach((name, op) -> p.set(AGGREGATE_PREFIX + name, op.read(time)));
+        w.apply(p.build(), time, "session:" + s.sessionId());
+        return true;
+    }
+
+    private static long counterValue(Operation op) {
+        return op instanceof Counter c ? c.value() : 0;
+    }
+
+    /** The applied events of one user, for {@link #advance}. */
+    static List<Event> applied(List<Event> events, int[] idx, RecordResult[] results) {
+        List<Event> out = new ArrayList<>(idx[0]);
+        for (int k = 1; k <= idx[0]; k++) {
+            int i = idx[k];
+            if (results[i].outcome() == RecordResult.Outcome.APPLIED) {
+                out.add(events.get(i));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,107 @@
+package io.profilekit;
+
+import io.profilekit.RecordResult.Outcome;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ErasureAndFallbackTest {
+    static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
+    final MutableClock clock = new MutableClock(T0.plus(Duration.ofHours(1)));
+    final ProfileReducer reducer = ProfileReducer.builder()
+            .on("page_view", (e, p) -> p.increment("page_views").set("last_url", e.string("url")))
+            .build();
+
+    static Event view(String user, int minute) {
+        return Event.of(user, "page_view").at(T0.plusSeconds(60L * minute)).withId(user + "-" + minute)
+                .with("url", "/p" + minute);
+    }
+
+    @Test
+    void eraseThenReplayOfEveryEventLeavesNoProfile() {
+        List<String> erased = new ArrayList<>();
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).scheduler(false)
+                .sessions(Duration.ofMinutes(30)).listener(new ProfileChangeListener() {
+                    @Override
+                    public void onChange(ProfileChange change) {
+                    }
+
+                    @Override
+                    public void onErase(String userId, Instant at) {
+                        erased.add(userId + "@" + at);
+                    }
+                }).build()) {
+            List<Event> all = List.of(view("u", 1), view("u", 2), view("u", 3));
+            e.recordAll(all).join();
+            assertThat(e.session("u")).isPresent();
+            e.erase("u");
+            assertThat(e.get("u")).isEmpty();
+            assertThat(e.session("u")).isEmpty();
+            assertThat(erased).containsExactly("u@" + clock.instant());
+
+            assertThat(e.recordAll(all).join()).extracting(RecordResult::outcome).containsOnly(Outcome.ERASED);
+            assertThat(e.get("u")).isEmpty();
+            assertThat(e.metrics().erased()).isEqualTo(3);
+
+            assertThat(e.record(view("u", 61)).join().outcome()).isEqualTo(Outcome.APPLIED);
+            assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(1L);
+        }
+    }
+
+    @Test
+    void aStoreOutageOnReadServesTheLastKnownGoodCopyMarkedStale() {
+        CountingStore store = new CountingStore(new InMemoryProfileStore());
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
+                .build()) {
+            e.record(view("u", 1)).join();
+            assertThat(e.get("u").orElseThrow().freshness()).isEqualTo(Profile.Freshness.FRESH);
+            clock.advance(Duration.ofSeconds(42));
+            store.failNext = new IllegalStateException("redis down");
+            Profile stale = e.get("u").orElseThrow();
+            assertThat(stale.freshness().stale()).isTrue();
+            assertThat(stale.freshness().age()).isEqualTo(Duration.ofSeconds(42));
+            assertThat(stale.getLong("page_views")).contains(1L);
+
+            store.failNext = new IllegalStateException("redis down");
+            assertThatThrownBy(() -> e.get("never-read"))
+                    .isInstanceOf(ProfileStoreException.class).hasMessageContaining("redis down");
+        }
+    }
+
+    @Test
+    void theLastKnownGoodCopyFollowsThisEnginesWrites() {
+        CountingStore store = new CountingStore(new InMemoryProfileStore());
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
+                .build()) {
+            e.record(view("u", 1)).join();
+            e.get("u");
+            e.record(view("u", 2)).join();
+            store.failNext = new IllegalStateException("down");
+            assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(2L);
+        }
+    }
+
+    @Test
+    void aWriteOutageIsRetriedWithBackoffThenFailsTheCaller() {
+        CountingStore store = new CountingStore(new InMemoryProfileStore()) {
+            @Override
+            public List<io.profilekit.spi.WriteOutcome> writeAll(List<io.profilekit.spi.ProfileWrite> batch) {
+                writeCalls.incrementAndGet();
+                throw new IllegalStateException("READONLY You can't write against a read only replica");
+            }
+        };
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
+                .storeRetries(2, Duration.ZERO).build()) {
+            assertThatThrownBy(() -> e.record(view("u", 1)).join())
+                    .hasCauseInstanceOf(ProfileStoreException.class).hasMessageContaining("READONLY");
+            assertThat(store.writeCalls.get()).isEqualTo(3);
+            assertThat(e.metrics().storeFailures()).isEqualTo(3);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.profilekit;
+
+import io.profilekit.RecordResult.Outcome;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class LateEventsTest {
+    static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
+    final MutableClock clock = new MutableClock(T0.plus(Duration.ofHours(2)));
+
+    static Event view(String user, Duration at, String url) {
+        return Event.of(user, "page_view").at(T0.plus(at)).with("url", url);
+    }
+
+    ProfileEngine engine(ProfileReducer reducer, LateEventHandler handler) {
+        ProfileEngine.Builder b = ProfileEngine.builder().reducer(reducer).clock(clock)
+                .allowedLateness(Duration.ofMinutes(5)).scheduler(false);
+        return handler == null ? b.build() : b.lateEventHandler(handler).build();
+    }
+
+    static ProfileReducer.Builder views() {
+        return ProfileReducer.builder().on("page_view", (e, p) -> p.increment("page_views")
+                .set("last_url", e.string("url")).recent("recent_pages", e.string("url"), 5)
+                .windowedCount("views_1h", Duration.ofHours(1), Duration.ofMinutes(10)));
+    }
+
+    @Test
+    void underApplyALateSetLosesToTheNewerOneAndALateIncrementCounts() {
+        try (ProfileEngine e = engine(views().build(), null)) {
+            e.record(view("u", Duration.ofMinutes(60), "/new")).join();
+            RecordResult late = e.record(view("u", Duration.ofMinutes(10), "/old")).join();
+            assertThat(late.outcome()).isEqualTo(Outcome.APPLIED);
+            Profile p = e.get("u").orElseThrow();
+            assertThat(p.getString("last_url")).contains("/new");
+            assertThat(p.getLong("page_views")).contains(2L);
+            assertThat(e.metrics().lateApplied()).isEqualTo(1);
+            assertThat(e.watermarks()).containsEntry("direct", T0.plus(Duration.ofMinutes(55)));
+        }
+    }
+
+    @Test
+    void aLateEventWithinTheAllowedLatenessIsNotLate() {
+        try (ProfileEngine e = engine(views().latePolicy(LatePolicy.DROP).build(), null)) {
+            e.record(view("u", Duration.ofMinutes(60), "/new")).join();
+            assertThat(e.record(view("u", Duration.ofMinutes(56), "/a")).join().outcome()).isEqualTo(Outcome.APPLIED);
+            assertThat(e.record(view("u", Duration.ofMinutes(54), "/b")).join().outcome()).isEqualTo(Outcome.LATE);
+            assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(2L);
+            assertThat(e.metrics().lateDropped()).isEqualTo(1);
+            assertThat(e.metrics().late()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void sideOutputHandsTheLateEventToTheHandlerAfterTheBatch() {
+        List<Event> handed = new ArrayList<>();
+        List<Instant> marks = new ArrayList<>();
+        try (ProfileEngine e = engine(views().latePolicy(LatePolicy.SIDE_OUTPUT).build(), (ev, src, wm) -> {
+            handed.add(ev);
+            marks.add(wm);
+            assertThat(src).isEqualTo(Optional.empty());
+        })) {
+            Event late = view("u", Duration.ofMinutes(1), "/late");
+            List<RecordResult> r = e.recordAll(List.of(view("u", Duration.ofMinutes(90), "/now"), late)).join();
+            assertThat(r).extracting(RecordResult::outcome).containsExactly(Outcome.APPLIED, Outcome.LATE);
+            assertThat(handed).containsExactly(late);
+            assertThat(marks).containsExactly(T0.plus(Duration.ofMinutes(85)));
+            assertThat(e.metrics().lateSideOutput()).isEqualTo(1);
+            assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(1L);
+        }
+    }
+
+    @Test
+    void aPerAttributePolicyOverridesTheReducersOne() {
+        try (ProfileEngine e = engine(views().latePolicy("recent_pages", LatePolicy.DROP).build(), null)) {
+            e.record(view("u", Duration.ofMinutes(60), "/new")).join();
+            assertThat(e.record(view("u", Duration.ofMinutes(1), "/old")).join().outcome()).isEqualTo(Outcome.APPLIED);
+            Profile p = e.get("u").orElseThrow();
+            assertThat(p.getLong("page_views")).contains(2L);
+            assertThat(p.getList("recent_pages")).containsExactly("/new");
+            assertThat(e.metrics().lateDropped()).isEqualTo(1);
+            assertThat(e.metrics().lateApplied()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aSourcedLateEventIsJudgedByItsOwnSourcesWatermark() {
+        try (ProfileEngine e = engine(views().latePolicy(LatePolicy.DROP).build(), null)) {
+            e.applyBatch(List.of(new SourcedEvent(view("u", Duration.ofMinutes(60), "/a"), "p-0", 0)));
+            List<RecordResult> r = e.applyBatch(List.of(
+                    new SourcedEvent(view("v", Duration.ofMinutes(1), "/b"), "p-1", 0),
+                    new SourcedEvent(view("w", Duration.ofMinutes(1), "/c"), "p-0", 1)));
+            assertThat(r).extracting(RecordResult::outcome).containsExactly(Outcome.APPLIED, Outcome.LATE);
+            // the dropped record still moves the fence: redelivered, it is a duplicate
+            assertThat(e.applyBatch(List.of(new SourcedEvent(view("w", Duration.ofMinutes(1), "/c"), "p-0", 1))))
+                    .extracting(RecordResult::outcome).containsExactly(Outcome.DUPLICATE);
+        }
+    }
+
+    @Test
+    void aWindowedCountTakesALateEventInItsBucketWhileTheBucketIsInTheWindow() {
+        try (ProfileEngine e = engine(views().build(), null)) {
+            clock.set(T0.plus(Duration.ofMinutes(100)));
+            e.record(view("u", Duration.ofMinutes(95), "/now")).join();
+            e.record(view("u", Duration.ofMinutes(45), "/in-window")).join();
+            e.record(view("u", Duration.ofMinutes(20), "/too-old")).join();
+            Profile p = e.get("u").orElseThrow();
+            assertThat(p.getLong("page_views")).contains(3L);
+            assertThat(p.getLong("views_1h")).contains(2L);
+            assertThat(e.metrics().tooLateForWindow()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anEventTooFarInTheFutureIsRejectedWithTheReason() {
+        try (ProfileEngine e = engine(views().build(), null)) {
+            RecordResult r = e.record(Event.of("u", "page_view").at(clock.instant().plus(Duration.ofHours(2)))
+                    .with("url", "/x")).join();
+            assertThat(r.outcome()).isEqualTo(Outcome.REJECTED);
+            assertThat(r.violations()).extracting(Violation::field).containsExactly("timestamp");
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.profilekit;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MonitoringAndFlushTest {
+    static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
+    final MutableClock clock = new MutableClock(T0.plus(Duration.ofHours(1)));
+    final ProfileReducer reducer = ProfileReducer.builder()
+            .on("page_view", (e, p) -> p.increment("page_views").set("last_url", e.string("url"))
+                    .recent("recent_pages", e.string("url"), 5))
+            .critical("last_url")
+            .build();
+
+    static Event view(String user, int minute) {
+        return Event.of(user, "page_view").at(T0.plusSeconds(60L * minute)).with("url", "/p" + minute);
+    }
+
+    @Test
+    void theLatencyAlertFiresWhenTheWindowedP99CrossesAndAgainWhenItRecovers() {
+        AtomicLong nanos = new AtomicLong();
+        AtomicLong step = new AtomicLong(50_000_000);
+        List<LatencyAlert> alerts = new ArrayList<>();
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).scheduler(false)
+                .ticker(() -> nanos.addAndGet(step.get()))
+                .latencyAlert(Duration.ofMillis(20), Duration.ofMinutes(1), alerts::add).build()) {
+            e.record(view("u", 1)).join();
+            e.maintain();
+            assertThat(alerts).hasSize(1);
+            assertThat(alerts.get(0).above()).isTrue();
+            assertThat(alerts.get(0).p99()).isGreaterThanOrEqualTo(Duration.ofMillis(47));
+            e.maintain();
+            assertThat(alerts).hasSize(1);
+
+            step.set(1_000_000);
+            clock.advance(Duration.ofMinutes(2));
+            e.record(view("u", 2)).join();
+            e.maintain();
+            assertThat(alerts).hasSize(2);
+            assertThat(alerts.get(1).above()).isFalse();
+            assertThat(e.metrics().eventLagNanos().count()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void criticalAttributesAreReadableAtOnceAndTheRestAfterOneCoalescedWritePerUser() {
+        CountingStore store = new CountingStore(new InMemoryProfileStore());
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
+                .flushInterval(Duration.ofMillis(200)).build()) {
+            for (int i = 0; i < 10; i++) {
+                e.record(view("u", i)).join();
+            }
+            Profile now = e.get("u").orElseThrow();
+            assertThat(now.getString("last_url")).contains("/p9");
+            assertThat(now.has("page_views")).isFalse();
+            int writesBefore = store.writes.get();
+            e.flush();
+            assertThat(store.writes.get() - writesBefore).isEqualTo(1);
+            Profile later = e.get("u").orElseThrow();
+            assertThat(later.getLong("page_views")).contains(10L);
+            assertThat(later.getList("recent_pages")).containsExactly("/p9", "/p8", "/p7", "/p6", "/p5");
+        }
+    }
+
+    @Test
+    void closingTheEngineFlushesWhatIsPending() {
+        InMemoryProfileStore store = new InMemoryProfileStore();
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
+                .flushInterval(Duration.ofSeconds(5)).build()) {
+            e.record(view("u", 1)).join();
+        }
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).build()) {
+            assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(1L);
+        }
+    }
+}

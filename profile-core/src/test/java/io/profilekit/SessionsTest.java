@@ -1,0 +1,136 @@
+package io.profilekit;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SessionsTest {
+    static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
+    final MutableClock clock = new MutableClock(T0);
+    final ProfileReducer reducer = ProfileReducer.builder()
+            .on("page_view", (e, p) -> p.increment("page_views"))
+            .on("click", (e, p) -> p.increment("clicks"))
+            .session((e, s) -> s.increment("events").setAdd("urls", e.string("url"), 10))
+            .build();
+
+    ProfileEngine engine() {
+        return ProfileEngine.builder().reducer(reducer).clock(clock).scheduler(false)
+                .sessions(Duration.ofMinutes(30)).build();
+    }
+
+    static Event view(String user, int minute, String url) {
+        return Event.of(user, "page_view").at(T0.plusSeconds(60L * minute)).withId(user + "-" + minute)
+                .with("url", url);
+    }
+
+    @Test
+    void aLiveSessionIsReadableAndAGapByEventTimeCommitsIt() {
+        try (ProfileEngine e = engine()) {
+            clock.set(T0.plusSeconds(3600 * 3));
+            e.record(view("u", 0, "/a")).join();
+            e.record(view("u", 5, "/b")).join();
+            e.record(view("u", 12, "/a")).join();
+            Session live = e.session("u").orElseThrow();
+            assertThat(live.events()).isEqualTo(3);
+            assertThat(live.pageViews()).isEqualTo(3);
+            assertThat(live.duration()).isEqualTo(Duration.ofMinutes(12));
+            assertThat(live.aggregates()).containsEntry("events", 3L);
+            assertThat(e.get("u").orElseThrow().has("sessions")).isFalse();
+
+            e.record(view("u", 60, "/c")).join();
+            Profile p = e.get("u").orElseThrow();
+            assertThat(p.getLong("sessions")).contains(1L);
+            assertThat(p.getLong("last_session_duration")).contains(Duration.ofMinutes(12).toMillis());
+            assertThat(p.getLong("total_session_time")).contains(Duration.ofMinutes(12).toMillis());
+            assertThat(p.getDouble("avg_session_pages")).contains(3.0);
+            assertThat(p.getList("last_session.urls")).containsExactlyInAnyOrder("/a", "/b");
+            assertThat(e.session("u").orElseThrow().events()).isEqualTo(1);
+            assertThat(e.metrics().sessionsCommitted()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void theClockEndsAnIdleSessionOnceWithoutACallerPolling() {
+        try (ProfileEngine e = engine()) {
+            e.record(view("u", 0, "/a")).join();
+            e.record(view("u", 10, "/b")).join();
+            clock.set(T0.plus(Duration.ofMinutes(39)));
+            e.maintain();
+            assertThat(e.session("u")).isPresent();
+            clock.set(T0.plus(Duration.ofMinutes(40)));
+            e.maintain();
+            e.maintain();
+            assertThat(e.session("u")).isEmpty();
+            assertThat(e.get("u").orElseThrow().getLong("sessions")).contains(1L);
+        }
+    }
+
+    @Test
+    void duplicatesAndLateEventsOfACommittedSessionDoNotCommitItAgain() {
+        try (ProfileEngine e = engine()) {
+            List<Event> first = List.of(view("u", 0, "/a"), view("u", 3, "/b"), view("u", 6, "/c"));
+            first.forEach(ev -> e.record(ev).join());
+            clock.set(T0.plus(Duration.ofMinutes(50)));
+            e.maintain();
+            first.forEach(ev -> e.record(ev).join());
+            e.record(view("u", 4, "/late-but-new-id")).join();
+            clock.set(T0.plus(Duration.ofHours(2)));
+            e.maintain();
+            Profile p = e.get("u").orElseThrow();
+            assertThat(p.getLong("sessions")).contains(1L);
+            assertThat(p.getLong("page_views")).contains(4L);
+            assertThat(e.session("u")).isEmpty();
+            assertThat(e.metrics().sessionsCommitted()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void eventsCarryingASessionIdFormTheirOwnSession() {
+        try (ProfileEngine e = engine()) {
+            clock.set(T0.plus(Duration.ofHours(3)));
+            e.record(view("u", 0, "/a").inSession("s1")).join();
+            e.record(view("u", 1, "/b").inSession("s1")).join();
+            e.record(view("u", 2, "/c").inSession("s2")).join();
+            assertThat(e.session("u").orElseThrow().sessionId()).isEqualTo("s2");
+            assertThat(e.get("u").orElseThrow().getLong("sessions")).contains(1L);
+            assertThat(e.get("u").orElseThrow().getLong("last_session_duration")).contains(60_000L);
+        }
+    }
+
+    @Test
+    void anExplicitEndCommitsNow() {
+        try (ProfileEngine e = engine()) {
+            e.record(view("u", 0, "/a")).join();
+            assertThat(e.endSession("u")).isTrue();
+            assertThat(e.endSession("u")).isFalse();
+            assertThat(e.get("u").orElseThrow().getLong("sessions")).contains(1L);
+        }
+    }
+
+    @Test
+    void everySessionOfAShuffledStreamIsCommittedExactlyOnce() {
+        List<Event> events = new ArrayList<>();
+        for (int s = 0; s < 5; s++) {
+            for (int i = 0; i < 4; i++) {
+                events.add(view("u", s * 100 + i * 5, "/p" + i));
+            }
+        }
+        try (ProfileEngine e = engine()) {
+            clock.set(T0.plus(Duration.ofHours(10)));
+            for (Event ev : events) {
+                e.record(ev).join();
+                e.record(ev).join();
+            }
+            e.maintain();
+            Profile p = e.get("u").orElseThrow();
+            assertThat(p.getLong("sessions")).contains(5L);
+            assertThat(p.getLong("total_session_time")).contains(5 * Duration.ofMinutes(15).toMillis());
+            assertThat(p.getLong("page_views")).contains(20L);
+        }
+    }
+}
