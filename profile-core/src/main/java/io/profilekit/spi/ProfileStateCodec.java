@@ -211,7 +211,7 @@ public final class ProfileStateCodec {
             return keys;
         }
 
-        private static void writeOperation(JsonGenerator g, String name, Operation op) throws IOException {
+        static void writeOperation(JsonGenerator g, String name, Operation op) throws IOException {
             g.writeStartObject();
             g.writeStringField(KIND, op.kind());
             if (op instanceof LastWrite w) {

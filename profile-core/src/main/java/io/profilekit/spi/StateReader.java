@@ -52,8 +52,16 @@ final class StateReader {
     private final Object[] path = new Object[16];
     private int depth;
 
+    /** What the text is, as an error names it: "profile state", "session state". */
+    private final String subject;
+
     StateReader(JsonParser p) {
+        this(p, "profile state");
+    }
+
+    StateReader(JsonParser p, String subject) {
         this.p = p;
+        this.subject = subject;
     }
 
     ProfileState read() {
@@ -123,7 +131,7 @@ final class StateReader {
         return new ProfileState(user, version, attrs, last, seen, fences, erased);
     }
 
-    private Map<String, Operation> readAttributes() throws IOException {
+    Map<String, Operation> readAttributes() throws IOException {
         expect(JsonToken.START_OBJECT, "an object of attributes");
         Map<String, Operation> attrs = new HashMap<>();
         for (String name; (name = p.nextFieldName()) != null; ) {
@@ -517,7 +525,7 @@ final class StateReader {
         return JsonValues.adoptMap(map);
     }
 
-    private long readLong() throws IOException {
+    long readLong() throws IOException {
         JsonToken t = p.nextToken();
         checkLong(t);
         return p.getLongValue();
@@ -532,14 +540,14 @@ final class StateReader {
         }
     }
 
-    private String readString() throws IOException {
+    String readString() throws IOException {
         if (p.nextToken() != JsonToken.VALUE_STRING) {
             throw error("expected a string, got " + describeCurrent());
         }
         return p.getText();
     }
 
-    private boolean readBoolean() throws IOException {
+    boolean readBoolean() throws IOException {
         JsonToken t = p.nextToken();
         if (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE) {
             throw error("expected true or false, got " + describeCurrent());
@@ -553,7 +561,7 @@ final class StateReader {
         }
     }
 
-    private String describeCurrent() throws IOException {
+    String describeCurrent() throws IOException {
         JsonToken t = p.currentToken();
         if (t == null) {
             return "the end of input";
@@ -572,19 +580,19 @@ final class StateReader {
         };
     }
 
-    private void push(Object name) {
+    void push(Object name) {
         if (depth < path.length) {
             path[depth] = name;
         }
         depth++;
     }
 
-    private void pop() {
+    void pop() {
         depth--;
     }
 
-    private IllegalArgumentException error(String message) {
-        StringBuilder sb = new StringBuilder("profile state");
+    IllegalArgumentException error(String message) {
+        StringBuilder sb = new StringBuilder(subject);
         if (depth > 0) {
             sb.append(" at ");
             for (int i = 0; i < Math.min(depth, path.length); i++) {
