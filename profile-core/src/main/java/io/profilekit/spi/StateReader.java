@@ -144,54 +144,50 @@ final class StateReader {
         return attrs;
     }
 
-    /** Version 2: {@code {"t":[first time, differences...],"h":"base64 of 8-byte hashes"}}. */
+    /** Version 2: one base64 string of (zigzag varint time difference, 8-byte hash) entries. */
     private SeenEvents readSeen() throws IOException {
-        expect(JsonToken.START_OBJECT, "an object with fields \"t\" and \"h\"");
-        long[] times = null;
-        long[] hashes = null;
-        for (String f; (f = p.nextFieldName()) != null; ) {
-            push(f);
-            switch (f) {
-                case "t" -> {
-                    times = readLongs();
-                    for (int i = 1; i < times.length; i++) {
-                        times[i] += times[i - 1];
-                    }
+        if (p.nextToken() != JsonToken.VALUE_STRING) {
+            throw error("expected a base64 string, got " + describeCurrent());
+        }
+        byte[] blob;
+        try {
+            blob = java.util.Base64.getDecoder().decode(p.getText());
+        } catch (IllegalArgumentException e) {
+            throw error("expected a base64 string: " + e.getMessage());
+        }
+        long[] times = new long[Math.max(1, blob.length / 9)];
+        long[] hashes = new long[times.length];
+        int n = 0;
+        long previous = 0;
+        for (int at = 0; at < blob.length; n++) {
+            long z = 0;
+            for (int shift = 0; ; shift += 7) {
+                if (at == blob.length || shift > 63) {
+                    throw error("entry " + n + ": bad time difference");
                 }
-                case "h" -> {
-                    if (p.nextToken() != JsonToken.VALUE_STRING) {
-                        throw error("expected a base64 string, got " + describeCurrent());
-                    }
-                    byte[] bytes;
-                    try {
-                        bytes = p.getBinaryValue();
-                    } catch (JsonProcessingException e) {
-                        throw error("expected a base64 string: " + e.getOriginalMessage());
-                    }
-                    if (bytes.length % 8 != 0) {
-                        throw error("expected 8 bytes per hash, got " + bytes.length + " bytes");
-                    }
-                    hashes = new long[bytes.length / 8];
-                    for (int i = 0; i < hashes.length; i++) {
-                        long h = 0;
-                        for (int b = 0; b < 8; b++) {
-                            h = (h << 8) | (bytes[i * 8 + b] & 0xff);
-                        }
-                        hashes[i] = h;
-                    }
+                byte b = blob[at++];
+                z |= (long) (b & 0x7F) << shift;
+                if (b >= 0) {
+                    break;
                 }
-                default -> throw error("unknown field");
             }
-            pop();
-        }
-        if (times == null || hashes == null) {
-            throw error("missing field \"" + (times == null ? "t" : "h") + "\"");
-        }
-        if (times.length != hashes.length) {
-            throw error(times.length + " times but " + hashes.length + " hashes");
+            if (at + 8 > blob.length) {
+                throw error("entry " + n + ": expected 8 bytes of hash, got " + (blob.length - at));
+            }
+            long h = 0;
+            for (int i = 0; i < 8; i++) {
+                h = (h << 8) | (blob[at++] & 0xff);
+            }
+            if (n == times.length) {
+                times = Arrays.copyOf(times, n * 2);
+                hashes = Arrays.copyOf(hashes, n * 2);
+            }
+            previous += (z >>> 1) ^ -(z & 1);
+            times[n] = previous;
+            hashes[n] = h;
         }
         try {
-            return SeenEvents.adopt(times, hashes);
+            return SeenEvents.adopt(Arrays.copyOf(times, n), Arrays.copyOf(hashes, n));
         } catch (IllegalArgumentException e) {
             throw error(e.getMessage());
         }

@@ -123,7 +123,9 @@ class ProfileStateCodecTest {
                 new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0, -1});
         ProfileState s = new ProfileState("u", 1, Map.of(), ProfileState.NONE, seen, Map.of(), ProfileState.NONE);
         String json = ProfileStateCodec.encodeToString(s);
-        assertThat(json).contains("\"t\":[" + Long.MIN_VALUE + "," + Long.MAX_VALUE + ",1,");
+        // (time difference as zigzag varint, 8-byte hash): MIN_VALUE takes ten bytes, 1 takes one
+        assertThat(java.util.Base64.getDecoder().decode(json.substring(json.indexOf("\"seen\":\"") + 8,
+                json.lastIndexOf('"')))).hasSize(10 + 8 + 10 + 8 + 1 + 8 + 10 + 8);
         assertThat(ProfileStateCodec.decode(json).seenEvents()).isEqualTo(seen);
     }
 
@@ -174,11 +176,11 @@ class ProfileStateCodecTest {
             bad capacity          | `{"v":1,"user":"u","version":1,"attrs":{"r":{"k":"recent","cap":0,"e":[]}}}` | `profile state at attrs.r: recent capacity must be at least 1, got 0`
             short recent entry    | `{"v":1,"user":"u","version":1,"attrs":{"r":{"k":"recent","cap":2,"e":[["x",1]]}}}` | `profile state at attrs.r.e.0: expected an integer, got the end of a list`
             unsorted seen         | `{"v":1,"user":"u","version":1,"seen":[[5,1],[4,1]]}`          | `profile state at seen: seen events are not sorted at index 1`
-            unsorted seen v2      | `{"v":2,"user":"u","version":1,"seen":{"t":[5,-1],"h":"AAAAAAAAAAEAAAAAAAAAAQ=="}}` | `profile state at seen: seen events are not sorted at index 1`
-            seen pairs in v2      | `{"v":2,"user":"u","version":1,"seen":[[5,1]]}`                | `profile state at seen: expected an object with fields "t" and "h", got a list`
-            seen hash bytes       | `{"v":2,"user":"u","version":1,"seen":{"t":[5],"h":"AAAA"}}`   | `profile state at seen.h: expected 8 bytes per hash, got 3 bytes`
-            seen lengths differ   | `{"v":2,"user":"u","version":1,"seen":{"t":[5,6],"h":"AAAAAAAAAAE="}}` | `profile state at seen: 2 times but 1 hashes`
-            seen missing hashes   | `{"v":2,"user":"u","version":1,"seen":{"t":[5]}}`              | `profile state at seen: missing field "h"`
+            unsorted seen v2      | `{"v":2,"user":"u","version":1,"seen":"CgAAAAAAAAABAQAAAAAAAAAB"}` | `profile state at seen: seen events are not sorted at index 1`
+            seen pairs in v2      | `{"v":2,"user":"u","version":1,"seen":[[5,1]]}`                | `profile state at seen: expected a base64 string, got a list`
+            seen not base64       | `{"v":2,"user":"u","version":1,"seen":"a*b"}`                  | `profile state at seen: expected a base64 string: Illegal base64 character 2a`
+            seen hash cut short   | `{"v":2,"user":"u","version":1,"seen":"CgAAAA=="}`             | `profile state at seen: entry 0: expected 8 bytes of hash, got 3`
+            seen varint cut short | `{"v":2,"user":"u","version":1,"seen":"gA=="}`                 | `profile state at seen: entry 0: bad time difference`
             fence not a number    | `{"v":1,"user":"u","version":1,"fences":{"p-0":"x"}}`         | `profile state at fences.p-0: expected an integer, got "x"`
             window lengths differ | `{"v":1,"user":"u","version":1,"attrs":{"w":{"k":"window","w":10,"bl":5,"b":[1],"c":[],"t":1}}}` | `profile state at attrs.w: windowedCount buckets and counts differ in length`
             """)
