@@ -10,8 +10,10 @@ import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,8 +25,9 @@ import java.util.regex.Pattern;
  * End-to-end throughput of {@link ProfileEngine#recordAll} on Redis: batches of 1000 events whose
  * users follow Zipf(1.0) over 1 000 000 users, against a real redis-server on this machine. Each
  * round runs, in this process and one after the other, the same events through the engine on the
- * in-memory store (the engine's own cost), through the engine on {@link RedisProfileStore}, and as
- * a plain Jedis pipeline of one HSET per event on the same users (the ceiling); it prints the rates,
+ * in-memory store (the engine's own cost), through the engine on {@link RedisProfileStore}, the same
+ * behind a {@link NearCachedProfileStore}, and as a plain Jedis pipeline of one HSET per event on
+ * the same users (the ceiling); it prints the rates,
  * their ratios and the load average, since on a shared machine only the ratios mean much.
  * Not a test; run it with
  * <pre>
@@ -52,90 +55,80 @@ public final class RedisBatchBenchmark {
                 + " Zipf(1.0) over %d users%n", loadAverage(), rounds, warmup, batches, BATCH, USERS);
         List<List<Event>> all = events(zipf, warmup + batches, seed);
         long events = (long) batches * BATCH;
-        double bestMemory = 0;
-        double bestRedis = 0;
-        double bestPlain = 0;
+        double[] best = new double[4];
         try (TestRedis redis = TestRedis.start(false); RedisClient client = redis.client()) {
             for (int round = 1; round <= rounds; round++) {
                 client.flushAll();
-                // 1. the engine on the in-memory store: what the engine costs without any store
-                double memoryRate;
-                try (ProfileEngine engine = ProfileEngine.builder().reducer(reducer).store(new InMemoryProfileStore()).build()) {
-                    memoryRate = events / (run(engine, all, warmup, () -> { }) / 1e9);
-                }
-                // 2. the same events through the engine on Redis
                 RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix("bench:").build();
                 TimedStore timed = new TimedStore(store);
-                double redisRate;
-                long trips;
-                long cmds;
-                long nanos;
-                String evalsha;
-                String hget;
-                try (ProfileEngine engine = ProfileEngine.builder().reducer(reducer).store(timed).build()) {
-                    long[] trips0 = new long[1];
-                    nanos = run(engine, all, warmup, () -> {
-                        trips0[0] = store.roundTrips();
-                        timed.reset();
-                        client.sendCommand(Protocol.Command.CONFIG, "RESETSTAT");
-                    });
-                    redisRate = events / (nanos / 1e9);
-                    trips = store.roundTrips() - trips0[0];
-                    cmds = allCalls(client);
-                    evalsha = stat(client, "evalsha", "usec_per_call");
-                    hget = stat(client, "hget", "usec_per_call");
-                }
-                // 3. the ceiling: a plain pipeline of one HSET per event on the same users
-                client.sendCommand(Protocol.Command.CONFIG, "RESETSTAT");
-                long p0 = System.nanoTime();
-                for (int b = warmup; b < warmup + batches; b++) {
-                    try (AbstractPipeline p = client.pipelined()) {
-                        for (Event e : all.get(b)) {
-                            p.hset("plain:" + e.userId(), "last_url", e.type());
+                NearCachedProfileStore near = NearCachedProfileStore.builder(
+                                RedisProfileStore.builder(client).keyPrefix("near:").build())
+                        .maximumSize(200_000).maxStaleness(Duration.ofSeconds(5)).build();
+                long[] nanos = new long[4];
+                long trips0 = 0;
+                long hits0 = 0;
+                try (ProfileEngine memory = ProfileEngine.builder().reducer(reducer).store(new InMemoryProfileStore()).build();
+                     ProfileEngine onRedis = ProfileEngine.builder().reducer(reducer).store(timed).build();
+                     ProfileEngine nearCached = ProfileEngine.builder().reducer(reducer).store(near).build()) {
+                    // the four lanes take turns batch by batch, so that the machine's other load hits them alike
+                    for (int b = 0; b < all.size(); b++) {
+                        if (b == warmup) {
+                            Arrays.fill(nanos, 0);
+                            trips0 = store.roundTrips();
+                            hits0 = near.hits();
+                            timed.reset();
+                            client.sendCommand(Protocol.Command.CONFIG, "RESETSTAT");
                         }
-                        p.sync();
+                        List<Event> batch = all.get(b);
+                        nanos[0] += timed(() -> check(memory.recordAll(batch).join()));
+                        nanos[1] += timed(() -> check(onRedis.recordAll(batch).join()));
+                        nanos[2] += timed(() -> check(nearCached.recordAll(batch).join()));
+                        nanos[3] += timed(() -> {
+                            try (AbstractPipeline p = client.pipelined()) {
+                                for (Event e : batch) {
+                                    p.hset("plain:" + e.userId(), "last_url", e.type());
+                                }
+                                p.sync();
+                            }
+                        });
                     }
                 }
-                double plainRate = events / ((System.nanoTime() - p0) / 1e9);
-                String hset = stat(client, "hset", "usec_per_call");
-
-                System.out.printf("round %d (load %s): in memory %.0f events/s | on Redis %.0f events/s, %.1f ms per batch"
-                                + " | plain HSET pipeline %.0f events/s | Redis/memory %.2f, Redis/plain %.3f%n",
-                        round, loadAverage(), memoryRate, redisRate, nanos / 1e6 / batches, plainRate,
-                        redisRate / memoryRate, redisRate / plainRate);
-                System.out.printf("  on Redis: %.4f round trips/event, %.3f Redis commands/event (those run inside the"
-                                + " script included); time in loadAll %.0f%%, writeAll %.0f%%, the rest %.0f%%;"
-                                + " %.0f distinct users per batch%n",
-                        (double) trips / events, (double) cmds / events, 100.0 * timed.loadNanos / nanos,
-                        100.0 * timed.writeNanos / nanos, 100.0 * (nanos - timed.loadNanos - timed.writeNanos) / nanos,
-                        (double) timed.users / batches / 2);
-                System.out.printf("  Redis server time per call: EVALSHA %s us (with the commands it runs), HGET %s us,"
-                        + " plain HSET %s us%n", evalsha, hget, hset);
-                if (round == rounds) {
-                    codecCost(store, all.get(warmup + batches - 1));
+                double[] rate = new double[4];
+                for (int i = 0; i < 4; i++) {
+                    rate[i] = events / (nanos[i] / 1e9);
+                    best[i] = Math.max(best[i], rate[i]);
                 }
-                bestMemory = Math.max(bestMemory, memoryRate);
-                bestRedis = Math.max(bestRedis, redisRate);
-                bestPlain = Math.max(bestPlain, plainRate);
+                System.out.printf("round %d (load %s): in memory %.0f | on Redis %.0f | Redis + near cache %.0f"
+                                + " | plain HSET pipeline %.0f events/s%n",
+                        round, loadAverage(), rate[0], rate[1], rate[2], rate[3]);
+                System.out.printf("  ratios: Redis/memory %.2f, Redis/plain %.3f; with the near cache: /memory %.2f,"
+                                + " /plain %.3f%n", rate[1] / rate[0], rate[1] / rate[3], rate[2] / rate[0],
+                        rate[2] / rate[3]);
+                System.out.printf("  on Redis: %.1f ms per batch, %.4f round trips/event; time in loadAll %.0f%%,"
+                                + " writeAll %.0f%%, the rest %.0f%%; %.0f distinct users per batch;"
+                                + " near cache answered %.0f%% of loads%n",
+                        nanos[1] / 1e6 / batches, (double) (store.roundTrips() - trips0) / events,
+                        100.0 * timed.loadNanos / nanos[1], 100.0 * timed.writeNanos / nanos[1],
+                        100.0 * (nanos[1] - timed.loadNanos - timed.writeNanos) / nanos[1],
+                        (double) timed.users / batches / 2, 100.0 * (near.hits() - hits0) / (timed.users / 2.0));
+                System.out.printf("  Redis server time per call: EVALSHA %s us (with the commands it runs), HGET %s us,"
+                                + " HSET %s us (plain, and inside the script)%n", stat(client, "evalsha", "usec_per_call"),
+                        stat(client, "hget", "usec_per_call"), stat(client, "hset", "usec_per_call"));
+                if (round == rounds) {
+                    codecCost(store, all.get(all.size() - 1));
+                }
             }
         }
-        System.out.printf("best of %d rounds: in memory %.0f events/s, on Redis %.0f events/s, plain HSET pipeline %.0f events/s;"
-                        + " Redis/memory %.2f, Redis/plain %.3f%n", rounds, bestMemory, bestRedis, bestPlain,
-                bestRedis / bestMemory, bestRedis / bestPlain);
+        System.out.printf("best of %d rounds: in memory %.0f, on Redis %.0f, Redis + near cache %.0f, plain HSET pipeline"
+                        + " %.0f events/s; Redis/memory %.2f, Redis/plain %.3f, near cache/plain %.3f%n", rounds,
+                best[0], best[1], best[2], best[3], best[1] / best[0], best[1] / best[3], best[2] / best[3]);
         System.out.printf("load average at end: %s%n", loadAverage());
     }
 
-    /** Warms the engine on the first batches, then returns the nanoseconds the others take. */
-    private static long run(ProfileEngine engine, List<List<Event>> all, int warmup, Runnable measuring) {
-        for (int b = 0; b < warmup; b++) {
-            check(engine.recordAll(all.get(b)).join());
-        }
-        measuring.run();
-        long t0 = System.nanoTime();
-        for (int b = warmup; b < all.size(); b++) {
-            check(engine.recordAll(all.get(b)).join());
-        }
-        return System.nanoTime() - t0;
+    private static long timed(Runnable r) {
+        long t = System.nanoTime();
+        r.run();
+        return System.nanoTime() - t;
     }
 
     /** Measures the time spent in the store. Single-threaded use. */
@@ -223,16 +216,6 @@ public final class RedisBatchBenchmark {
     private static String stat(RedisClient client, String command, String field) {
         Matcher m = Pattern.compile("cmdstat_" + command + ":.*?" + field + "=([0-9.]+)").matcher(client.info("commandstats"));
         return m.find() ? m.group(1) : "?";
-    }
-
-    /** Commands Redis ran, those run inside scripts included, less the INFO calls that ask. */
-    private static long allCalls(RedisClient client) {
-        Matcher m = Pattern.compile("cmdstat_(\\w+):calls=(\\d+)").matcher(client.info("commandstats"));
-        long sum = 0;
-        while (m.find()) {
-            sum += m.group(1).equals("info") ? 0 : Long.parseLong(m.group(2));
-        }
-        return sum;
     }
 
     private static List<List<Event>> events(Zipf zipf, int batches, long seed) {
