@@ -6,7 +6,6 @@ import io.profilekit.ProfileEngine;
 import io.profilekit.ProfileReducer;
 import io.profilekit.RecordResult;
 import redis.clients.jedis.AbstractPipeline;
-import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
 
 import java.math.BigDecimal;
@@ -67,6 +66,7 @@ public final class RedisBatchBenchmark {
                 long[] nanos = new long[4];
                 long trips0 = 0;
                 long hits0 = 0;
+                Map<String, long[]> stats0 = new java.util.HashMap<>();
                 try (ProfileEngine memory = ProfileEngine.builder().reducer(reducer).store(new InMemoryProfileStore()).build();
                      ProfileEngine onRedis = ProfileEngine.builder().reducer(reducer).store(timed).build();
                      ProfileEngine nearCached = ProfileEngine.builder().reducer(reducer).store(near).build()) {
@@ -77,7 +77,7 @@ public final class RedisBatchBenchmark {
                             trips0 = store.roundTrips();
                             hits0 = near.hits();
                             timed.reset();
-                            client.sendCommand(Protocol.Command.CONFIG, "RESETSTAT");
+                            stats0.putAll(commandStats(client));
                         }
                         List<Event> batch = all.get(b);
                         nanos[0] += timed(() -> check(memory.recordAll(batch).join()));
@@ -111,9 +111,10 @@ public final class RedisBatchBenchmark {
                         100.0 * timed.loadNanos / nanos[1], 100.0 * timed.writeNanos / nanos[1],
                         100.0 * (nanos[1] - timed.loadNanos - timed.writeNanos) / nanos[1],
                         (double) timed.users / batches / 2, 100.0 * (near.hits() - hits0) / (timed.users / 2.0));
+                Map<String, long[]> stats = commandStats(client);
                 System.out.printf("  Redis server time per call: EVALSHA %s us (with the commands it runs), HGET %s us,"
-                                + " HSET %s us (plain, and inside the script)%n", stat(client, "evalsha", "usec_per_call"),
-                        stat(client, "hget", "usec_per_call"), stat(client, "hset", "usec_per_call"));
+                                + " HSET %s us (plain, and inside the script)%n", perCall(stats0, stats, "evalsha"),
+                        perCall(stats0, stats, "hget"), perCall(stats0, stats, "hset"));
                 if (round == rounds) {
                     codecCost(store, all.get(all.size() - 1));
                 }
@@ -213,9 +214,21 @@ public final class RedisBatchBenchmark {
         }
     }
 
-    private static String stat(RedisClient client, String command, String field) {
-        Matcher m = Pattern.compile("cmdstat_" + command + ":.*?" + field + "=([0-9.]+)").matcher(client.info("commandstats"));
-        return m.find() ? m.group(1) : "?";
+    /** Per command, the calls and microseconds Redis has counted since it started. */
+    private static Map<String, long[]> commandStats(RedisClient client) {
+        Matcher m = Pattern.compile("cmdstat_(\\w+):calls=(\\d+),usec=(\\d+)").matcher(client.info("commandstats"));
+        Map<String, long[]> out = new java.util.HashMap<>();
+        while (m.find()) {
+            out.put(m.group(1), new long[] {Long.parseLong(m.group(2)), Long.parseLong(m.group(3))});
+        }
+        return out;
+    }
+
+    /** Microseconds per call of a command between two snapshots. */
+    private static String perCall(Map<String, long[]> before, Map<String, long[]> after, String command) {
+        long[] b = before.getOrDefault(command, new long[2]);
+        long[] a = after.getOrDefault(command, new long[2]);
+        return a[0] == b[0] ? "?" : String.format("%.2f", (double) (a[1] - b[1]) / (a[0] - b[0]));
     }
 
     private static List<List<Event>> events(Zipf zipf, int batches, long seed) {
