@@ -3,7 +3,6 @@ package io.profilekit.spi;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.profilekit.op.CappedSet;
 import io.profilekit.op.Counter;
 import io.profilekit.op.DecayingScore;
@@ -17,6 +16,7 @@ import io.profilekit.op.TopValues;
 import io.profilekit.op.WindowedCount;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -32,11 +32,11 @@ import java.util.Map;
  * profiles as bytes; the text is meant to be readable with {@code redis-cli} or {@code jq}.
  *
  * <pre>{@code
- * {"v":1,"user":"u42","version":7,"last":1717171717000,
+ * {"v":2,"user":"u42","version":7,"last":1717171717000,
  *  "attrs":{"purchases":{"k":"counter","n":3,"t":1717171717000},
  *           "total":{"k":"sum","n":"59.90","t":1717171717000},
  *           "plan":{"k":"set","val":"pro","t":1717171700000,"tie":-8817166447218462375}},
- *  "seen":[[1717171717000,42],...],"fences":{"events-3":1041}}
+ *  "seen":"ho7I9vljAAAAAAAAACoK//////////cAAAAAAAAAABE=","fences":{"events-3":1041}}
  * }</pre>
  *
  * <p>Values: strings, booleans, null, lists and objects are plain JSON; a {@code Long} is a JSON
@@ -45,14 +45,18 @@ import java.util.Map;
  * object with a key starting with {@code $} is wrapped as {@code {"$m":{...}}}. Times of operations
  * and of the profile ({@code t}, {@code last}, {@code erased}) are epoch milliseconds; fields of the
  * profile holding no time are left out. Attributes and fences are written sorted by name, so equal
- * states give equal bytes. The format version is {@value #FORMAT_VERSION}; a reader
- * refuses versions it does not know.
+ * states give equal bytes. The recent event ids in {@code seen} are bookkeeping, kept compact as
+ * one base64 string: per id, its event time as a zigzag varint of the difference to the previous
+ * id's, then its 64-bit hash as 8 bytes big-endian (see them with
+ * {@code jq -r .seen | base64 -d | xxd}). The format version is {@value #FORMAT_VERSION}; a reader
+ * also reads version 1 (where {@code seen} is a list of {@code [time, hash]} pairs) and refuses
+ * versions it does not know.
  *
- * <p>Thread-safe; stateless.
+ * <p>Thread-safe; keeps one output buffer (4 to 64 KiB) per thread that encodes.
  */
 public final class ProfileStateCodec {
     /** The version written in field {@code v}. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
 
     static final JsonFactory JSON = JsonFactory.builder().build();
 
@@ -66,13 +70,46 @@ public final class ProfileStateCodec {
      *                                  (see {@link io.profilekit.op.Operation}), or a non-finite double
      */
     public static byte[] encode(ProfileState state) {
-        try (ByteArrayBuilder out = new ByteArrayBuilder(256)) {
-            try (JsonGenerator g = JSON.createGenerator(out)) {
-                StateWriter.write(g, state);
-            }
-            return out.toByteArray();
+        Output out = OUTPUT.get();
+        out.size = 0;
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            StateWriter.write(g, state);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        byte[] json = Arrays.copyOf(out.bytes, out.size);
+        if (out.bytes.length > KEPT_BUFFER) {
+            out.bytes = new byte[4096]; // a rare huge state does not pin its buffer to the thread
+        }
+        return json;
+    }
+
+    private static final int KEPT_BUFFER = 64 * 1024;
+
+    /** Each thread's output buffer: encoding copies the generator's bytes into it once, then out. */
+    private static final ThreadLocal<Output> OUTPUT = ThreadLocal.withInitial(Output::new);
+
+    private static final class Output extends OutputStream {
+        byte[] bytes = new byte[4096];
+        int size;
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            bytes[size++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            ensure(len);
+            System.arraycopy(b, off, bytes, size, len);
+            size += len;
+        }
+
+        private void ensure(int more) {
+            if (size + more > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+            }
         }
     }
 
@@ -125,14 +162,7 @@ public final class ProfileStateCodec {
             }
             SeenEvents seen = s.seenEvents();
             if (seen.size() > 0) {
-                g.writeArrayFieldStart("seen");
-                for (int i = 0; i < seen.size(); i++) {
-                    g.writeStartArray();
-                    g.writeNumber(seen.time(i));
-                    g.writeNumber(seen.hash(i));
-                    g.writeEndArray();
-                }
-                g.writeEndArray();
+                writeSeen(g, seen);
             }
             if (!s.fences().isEmpty()) {
                 g.writeObjectFieldStart("fences");
@@ -147,6 +177,37 @@ public final class ProfileStateCodec {
             g.writeEndObject();
         }
 
+        /**
+         * The seen set as one base64 string: for each id in order, its event time as the zigzag
+         * varint of the difference to the previous one's (to 0 for the first), then its hash as 8
+         * bytes big-endian. About 10 bytes an id before base64, and one pass each way.
+         */
+        private static void writeSeen(JsonGenerator g, SeenEvents seen) throws IOException {
+            int n = seen.size();
+            byte[] blob = new byte[n * 18];
+            int at = 0;
+            long previous = 0;
+            for (int i = 0; i < n; i++) {
+                long t = seen.time(i);
+                long d = t - previous; // wraps like the reader's sum, so any longs come back exactly
+                previous = t;
+                for (long z = (d << 1) ^ (d >> 63); ; z >>>= 7) {
+                    if ((z & ~0x7FL) == 0) {
+                        blob[at++] = (byte) z;
+                        break;
+                    }
+                    blob[at++] = (byte) ((z & 0x7F) | 0x80);
+                }
+                long h = seen.hash(i);
+                for (int b = 0; b < 8; b++) {
+                    blob[at++] = (byte) (h >>> (56 - 8 * b));
+                }
+            }
+            g.writeFieldName("seen");
+            byte[] text = java.util.Base64.getEncoder().encode(Arrays.copyOf(blob, at));
+            g.writeRawUTF8String(text, 0, text.length);
+        }
+
         /** Names in order, so that equal states give equal bytes. */
         private static String[] sortedKeys(Map<String, ?> map) {
             String[] keys = map.keySet().toArray(new String[0]);
@@ -154,7 +215,7 @@ public final class ProfileStateCodec {
             return keys;
         }
 
-        private static void writeOperation(JsonGenerator g, String name, Operation op) throws IOException {
+        static void writeOperation(JsonGenerator g, String name, Operation op) throws IOException {
             g.writeStartObject();
             g.writeStringField(KIND, op.kind());
             if (op instanceof LastWrite w) {

@@ -28,6 +28,11 @@ public final class SeenEvents {
      * @throws IllegalArgumentException when the arrays differ in length or are not sorted
      */
     public static SeenEvents of(long[] times, long[] hashes) {
+        return adopt(times.clone(), hashes.clone());
+    }
+
+    /** {@link #of} without copying: the caller gives the arrays up. */
+    static SeenEvents adopt(long[] times, long[] hashes) {
         if (times.length != hashes.length) {
             throw new IllegalArgumentException("seen events: " + times.length + " times but " + hashes.length + " hashes");
         }
@@ -36,7 +41,7 @@ public final class SeenEvents {
                 throw new IllegalArgumentException("seen events are not sorted at index " + i);
             }
         }
-        return times.length == 0 ? EMPTY : new SeenEvents(times.clone(), hashes.clone());
+        return times.length == 0 ? EMPTY : new SeenEvents(times, hashes);
     }
 
     public int size() {

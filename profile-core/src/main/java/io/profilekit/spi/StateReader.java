@@ -52,8 +52,16 @@ final class StateReader {
     private final Object[] path = new Object[16];
     private int depth;
 
+    /** What the text is, as an error names it: "profile state", "session state". */
+    private final String subject;
+
     StateReader(JsonParser p) {
+        this(p, "profile state");
+    }
+
+    StateReader(JsonParser p, String subject) {
         this.p = p;
+        this.subject = subject;
     }
 
     ProfileState read() {
@@ -77,8 +85,8 @@ final class StateReader {
         }
         push("v");
         long v = readLong();
-        if (v != ProfileStateCodec.FORMAT_VERSION) {
-            throw error("unsupported format version " + v + " (this ProfileKit reads version "
+        if (v != ProfileStateCodec.FORMAT_VERSION && v != 1) {
+            throw error("unsupported format version " + v + " (this ProfileKit reads versions 1 to "
                     + ProfileStateCodec.FORMAT_VERSION + ")");
         }
         pop();
@@ -102,7 +110,7 @@ final class StateReader {
                 case "last" -> last = readLong();
                 case "erased" -> erased = readLong();
                 case "attrs" -> attrs = readAttributes();
-                case "seen" -> seen = readSeen();
+                case "seen" -> seen = v == 1 ? readSeenPairs() : readSeen();
                 case "fences" -> fences = readFences();
                 default -> throw error("unknown field");
             }
@@ -123,7 +131,7 @@ final class StateReader {
         return new ProfileState(user, version, attrs, last, seen, fences, erased);
     }
 
-    private Map<String, Operation> readAttributes() throws IOException {
+    Map<String, Operation> readAttributes() throws IOException {
         expect(JsonToken.START_OBJECT, "an object of attributes");
         Map<String, Operation> attrs = new HashMap<>();
         for (String name; (name = p.nextFieldName()) != null; ) {
@@ -136,7 +144,57 @@ final class StateReader {
         return attrs;
     }
 
+    /** Version 2: one base64 string of (zigzag varint time difference, 8-byte hash) entries. */
     private SeenEvents readSeen() throws IOException {
+        if (p.nextToken() != JsonToken.VALUE_STRING) {
+            throw error("expected a base64 string, got " + describeCurrent());
+        }
+        byte[] blob;
+        try {
+            blob = java.util.Base64.getDecoder().decode(p.getText());
+        } catch (IllegalArgumentException e) {
+            throw error("expected a base64 string: " + e.getMessage());
+        }
+        long[] times = new long[Math.max(1, blob.length / 9)];
+        long[] hashes = new long[times.length];
+        int n = 0;
+        long previous = 0;
+        for (int at = 0; at < blob.length; n++) {
+            long z = 0;
+            for (int shift = 0; ; shift += 7) {
+                if (at == blob.length || shift > 63) {
+                    throw error("entry " + n + ": bad time difference");
+                }
+                byte b = blob[at++];
+                z |= (long) (b & 0x7F) << shift;
+                if (b >= 0) {
+                    break;
+                }
+            }
+            if (at + 8 > blob.length) {
+                throw error("entry " + n + ": expected 8 bytes of hash, got " + (blob.length - at));
+            }
+            long h = 0;
+            for (int i = 0; i < 8; i++) {
+                h = (h << 8) | (blob[at++] & 0xff);
+            }
+            if (n == times.length) {
+                times = Arrays.copyOf(times, n * 2);
+                hashes = Arrays.copyOf(hashes, n * 2);
+            }
+            previous += (z >>> 1) ^ -(z & 1);
+            times[n] = previous;
+            hashes[n] = h;
+        }
+        try {
+            return SeenEvents.adopt(Arrays.copyOf(times, n), Arrays.copyOf(hashes, n));
+        } catch (IllegalArgumentException e) {
+            throw error(e.getMessage());
+        }
+    }
+
+    /** Version 1: a list of {@code [time, hash]} pairs. */
+    private SeenEvents readSeenPairs() throws IOException {
         expect(JsonToken.START_ARRAY, "a list of [time, hash] pairs");
         long[] times = new long[16];
         long[] hashes = new long[16];
@@ -159,7 +217,7 @@ final class StateReader {
             throw error("expected a [time, hash] pair, got " + describeCurrent());
         }
         try {
-            return SeenEvents.of(Arrays.copyOf(times, n), Arrays.copyOf(hashes, n));
+            return SeenEvents.adopt(Arrays.copyOf(times, n), Arrays.copyOf(hashes, n));
         } catch (IllegalArgumentException e) {
             throw error(e.getMessage());
         }
@@ -463,7 +521,7 @@ final class StateReader {
         return JsonValues.adoptMap(map);
     }
 
-    private long readLong() throws IOException {
+    long readLong() throws IOException {
         JsonToken t = p.nextToken();
         checkLong(t);
         return p.getLongValue();
@@ -478,14 +536,14 @@ final class StateReader {
         }
     }
 
-    private String readString() throws IOException {
+    String readString() throws IOException {
         if (p.nextToken() != JsonToken.VALUE_STRING) {
             throw error("expected a string, got " + describeCurrent());
         }
         return p.getText();
     }
 
-    private boolean readBoolean() throws IOException {
+    boolean readBoolean() throws IOException {
         JsonToken t = p.nextToken();
         if (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE) {
             throw error("expected true or false, got " + describeCurrent());
@@ -499,7 +557,7 @@ final class StateReader {
         }
     }
 
-    private String describeCurrent() throws IOException {
+    String describeCurrent() throws IOException {
         JsonToken t = p.currentToken();
         if (t == null) {
             return "the end of input";
@@ -518,19 +576,19 @@ final class StateReader {
         };
     }
 
-    private void push(Object name) {
+    void push(Object name) {
         if (depth < path.length) {
             path[depth] = name;
         }
         depth++;
     }
 
-    private void pop() {
+    void pop() {
         depth--;
     }
 
-    private IllegalArgumentException error(String message) {
-        StringBuilder sb = new StringBuilder("profile state");
+    IllegalArgumentException error(String message) {
+        StringBuilder sb = new StringBuilder(subject);
         if (depth > 0) {
             sb.append(" at ");
             for (int i = 0; i < Math.min(depth, path.length); i++) {

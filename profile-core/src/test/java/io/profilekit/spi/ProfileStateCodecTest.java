@@ -89,7 +89,7 @@ class ProfileStateCodecTest {
     void tombstoneAndEmptyStatesRoundTrip() {
         ProfileState tomb = new ProfileState("gone", 4, Map.of(), ProfileState.NONE, SeenEvents.empty(), Map.of(), T);
         assertThat(ProfileStateCodec.encodeToString(tomb))
-                .isEqualTo("{\"v\":1,\"user\":\"gone\",\"version\":4,\"erased\":" + T + "}");
+                .isEqualTo("{\"v\":2,\"user\":\"gone\",\"version\":4,\"erased\":" + T + "}");
         assertThat(ProfileStateCodec.decode(ProfileStateCodec.encode(tomb))).isEqualTo(tomb);
         ProfileState empty = ProfileState.empty("u\u00e9\"\n1");
         assertThat(ProfileStateCodec.decode(ProfileStateCodec.encodeToString(empty))).isEqualTo(empty);
@@ -105,13 +105,35 @@ class ProfileStateCodecTest {
 
     @Test
     void matchesTheGoldenFile() throws IOException {
-        String golden;
-        try (InputStream in = getClass().getResourceAsStream("profile-state-v1.json")) {
-            assertThat(in).as("golden file on the classpath").isNotNull();
-            golden = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
-        }
+        String golden = golden("profile-state-v2.json");
         assertThat(ProfileStateCodec.decode(golden)).isEqualTo(sample());
         assertThat(ProfileStateCodec.encodeToString(sample())).isEqualTo(golden);
+    }
+
+    @Test
+    void readsFormatVersionOne() throws IOException {
+        String v1 = golden("profile-state-v1.json");
+        assertThat(v1).contains("\"seen\":[[1717171716995,42],");
+        assertThat(ProfileStateCodec.decode(v1)).isEqualTo(sample());
+    }
+
+    @Test
+    void seenTimesAreDifferencesAndAnyLongsComeBack() {
+        SeenEvents seen = SeenEvents.of(new long[] {Long.MIN_VALUE, -1, 0, Long.MAX_VALUE},
+                new long[] {Long.MAX_VALUE, Long.MIN_VALUE, 0, -1});
+        ProfileState s = new ProfileState("u", 1, Map.of(), ProfileState.NONE, seen, Map.of(), ProfileState.NONE);
+        String json = ProfileStateCodec.encodeToString(s);
+        // (time difference as zigzag varint, 8-byte hash): MIN_VALUE takes ten bytes, 1 takes one
+        assertThat(java.util.Base64.getDecoder().decode(json.substring(json.indexOf("\"seen\":\"") + 8,
+                json.lastIndexOf('"')))).hasSize(10 + 8 + 10 + 8 + 1 + 8 + 10 + 8);
+        assertThat(ProfileStateCodec.decode(json).seenEvents()).isEqualTo(seen);
+    }
+
+    private String golden(String name) throws IOException {
+        try (InputStream in = getClass().getResourceAsStream(name)) {
+            assertThat(in).as("golden file " + name + " on the classpath").isNotNull();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+        }
     }
 
     @Test
@@ -135,7 +157,7 @@ class ProfileStateCodecTest {
             array                 | `[1,2]`                                                       | `profile state: expected a JSON object, got a list`
             empty input           | ``                                                            | `profile state: expected a JSON object, got the end of input`
             version first         | `{"user":"u","v":1,"version":1}`                              | `profile state: expected the format version field "v" first, got "user"`
-            future format         | `{"v":2,"user":"u","version":1}`                              | `profile state at v: unsupported format version 2 (this ProfileKit reads version 1)`
+            future format         | `{"v":3,"user":"u","version":1}`                              | `profile state at v: unsupported format version 3 (this ProfileKit reads versions 1 to 2)`
             missing user          | `{"v":1,"version":1}`                                         | `profile state: missing field "user"`
             missing version       | `{"v":1,"user":"u"}`                                          | `profile state: missing field "version"`
             negative version      | `{"v":1,"user":"u","version":-3}`                             | `profile state at version: expected a version >= 0, got -3`
@@ -154,6 +176,11 @@ class ProfileStateCodecTest {
             bad capacity          | `{"v":1,"user":"u","version":1,"attrs":{"r":{"k":"recent","cap":0,"e":[]}}}` | `profile state at attrs.r: recent capacity must be at least 1, got 0`
             short recent entry    | `{"v":1,"user":"u","version":1,"attrs":{"r":{"k":"recent","cap":2,"e":[["x",1]]}}}` | `profile state at attrs.r.e.0: expected an integer, got the end of a list`
             unsorted seen         | `{"v":1,"user":"u","version":1,"seen":[[5,1],[4,1]]}`          | `profile state at seen: seen events are not sorted at index 1`
+            unsorted seen v2      | `{"v":2,"user":"u","version":1,"seen":"CgAAAAAAAAABAQAAAAAAAAAB"}` | `profile state at seen: seen events are not sorted at index 1`
+            seen pairs in v2      | `{"v":2,"user":"u","version":1,"seen":[[5,1]]}`                | `profile state at seen: expected a base64 string, got a list`
+            seen not base64       | `{"v":2,"user":"u","version":1,"seen":"a*b"}`                  | `profile state at seen: expected a base64 string: Illegal base64 character 2a`
+            seen hash cut short   | `{"v":2,"user":"u","version":1,"seen":"CgAAAA=="}`             | `profile state at seen: entry 0: expected 8 bytes of hash, got 3`
+            seen varint cut short | `{"v":2,"user":"u","version":1,"seen":"gA=="}`                 | `profile state at seen: entry 0: bad time difference`
             fence not a number    | `{"v":1,"user":"u","version":1,"fences":{"p-0":"x"}}`         | `profile state at fences.p-0: expected an integer, got "x"`
             window lengths differ | `{"v":1,"user":"u","version":1,"attrs":{"w":{"k":"window","w":10,"bl":5,"b":[1],"c":[],"t":1}}}` | `profile state at attrs.w: windowedCount buckets and counts differ in length`
             """)

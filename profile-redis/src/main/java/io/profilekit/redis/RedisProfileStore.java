@@ -39,8 +39,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>Layout.</b> Key {@code <prefix><userId>}, a hash: {@code s} the state as
  * {@link ProfileStateCodec} JSON (read it with {@code redis-cli HGET pk:u42 s}), {@code v} its
- * version, and {@code f:<source>} the offset fence of each source. A write replaces the whole
- * hash and sets its expiry in the same script, so the fields always agree with {@code s}.
+ * version, {@code f:<source>} the offset fence of each source, and {@code l} the hash's layout
+ * (which fence fields it has, whether it expires). A write sets all of them and the expiry in the
+ * same script, so the fields always agree with {@code s}.
  *
  * <p><b>Writes.</b> A script compares the stored version with the expected one and each fence of
  * the write with the stored one, then writes or reports {@code CONFLICT} / {@code STALE_FENCE}.
@@ -60,34 +61,43 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #close()} does nothing: this store never closes the client it was given.
  */
 public final class RedisProfileStore implements ProfileStore {
-    /** Arguments: expected version, new version, state, ttl ms, number of checked fences, then
-     *  (source, offset) pairs to check, then (source, offset) pairs to store. Returns 0 written,
-     *  1 conflict, 2 stale fence. Offsets are compared as decimal strings, exactly. */
+    /**
+     * Arguments: expected version, new version, state, ttl ms, layout, number of checked fences,
+     * then (source, offset) pairs to check, then (source, offset) pairs to store. Returns 0 written,
+     * 1 conflict, 2 stale fence. Offsets are compared as decimal strings, exactly.
+     *
+     * <p>One HMGET reads the version, the layout and the checked fences. The layout field {@code l}
+     * names the hash's fence fields and says whether the key expires: while it stays the same, the
+     * write overwrites the fields in place (one HSET, and PEXPIRE when the profile expires); when it
+     * changes (a new source, a fence gone after an erase, an expiry set or dropped) the hash is
+     * deleted and rebuilt, so it never keeps a field or an expiry the write did not give.
+     */
     static final String WRITE_SCRIPT = """
             local key = KEYS[1]
-            local stored = redis.call('HGET', key, 'v') or '0'
-            if stored ~= ARGV[1] then return 1 end
-            local function ge(a, b)
-              local na, nb = string.sub(a, 1, 1) == '-', string.sub(b, 1, 1) == '-'
-              if na ~= nb then return nb end
-              if na then return tonumber(a) >= tonumber(b) end
-              if #a ~= #b then return #a > #b end
-              return a >= b
+            local checks = tonumber(ARGV[6])
+            local names = {'v', 'l'}
+            for j = 1, checks do names[j + 2] = 'f:' .. ARGV[5 + 2 * j] end
+            local stored = redis.call('HMGET', key, unpack(names))
+            if (stored[1] or '0') ~= ARGV[1] then return 1 end
+            for j = 1, checks do
+              local f, o = stored[j + 2], ARGV[6 + 2 * j]
+              if f then
+                local nf, no = string.byte(f, 1) == 45, string.byte(o, 1) == 45
+                if nf ~= no then
+                  if no then return 2 end
+                elseif nf then
+                  if tonumber(f) >= tonumber(o) then return 2 end
+                elseif #f ~= #o then
+                  if #f > #o then return 2 end
+                elseif f >= o then return 2 end
+              end
             end
-            local checks = tonumber(ARGV[5])
-            local i = 6
-            for _ = 1, checks do
-              local f = redis.call('HGET', key, 'f:' .. ARGV[i])
-              if f and ge(f, ARGV[i + 1]) then return 2 end
-              i = i + 2
-            end
-            redis.call('DEL', key)
-            local fields = {'s', ARGV[3], 'v', ARGV[2]}
-            while i < #ARGV do
+            local fields = {'s', ARGV[3], 'v', ARGV[2], 'l', ARGV[5]}
+            for i = 7 + 2 * checks, #ARGV - 1, 2 do
               fields[#fields + 1] = 'f:' .. ARGV[i]
               fields[#fields + 1] = ARGV[i + 1]
-              i = i + 2
             end
+            if stored[1] and stored[2] ~= ARGV[5] then redis.call('DEL', key) end
             redis.call('HSET', key, unpack(fields))
             if ARGV[4] ~= '0' then redis.call('PEXPIRE', key, ARGV[4]) end
             return 0
@@ -95,6 +105,8 @@ public final class RedisProfileStore implements ProfileStore {
     static final String WRITE_SCRIPT_SHA = sha1Hex(WRITE_SCRIPT);
 
     private static final byte[] STATE_FIELD = bytes("s");
+    private static final byte[] EXPIRING = bytes("e");
+    private static final byte[] PERSISTENT = bytes("p");
     private static final byte[] SCRIPT_SHA = bytes(WRITE_SCRIPT_SHA);
     private static final byte[] SCRIPT = bytes(WRITE_SCRIPT);
     private static final int ERASE_ATTEMPTS = 50;
@@ -251,11 +263,12 @@ public final class RedisProfileStore implements ProfileStore {
 
     private static List<byte[]> scriptArgs(ProfileState state, long expectedVersion, Map<String, Long> checks,
                                            long ttlMillis) {
-        List<byte[]> a = new ArrayList<>(5 + 2 * (checks.size() + state.fences().size()));
+        List<byte[]> a = new ArrayList<>(6 + 2 * (checks.size() + state.fences().size()));
         a.add(bytes(Long.toString(expectedVersion)));
         a.add(bytes(Long.toString(state.version())));
         a.add(ProfileStateCodec.encode(state));
         a.add(bytes(Long.toString(ttlMillis)));
+        a.add(layout(state.fences(), ttlMillis != 0));
         a.add(bytes(Integer.toString(checks.size())));
         for (Map.Entry<String, Long> f : checks.entrySet()) {
             a.add(bytes(f.getKey()));
@@ -266,6 +279,23 @@ public final class RedisProfileStore implements ProfileStore {
             a.add(bytes(Long.toString(f.getValue())));
         }
         return a;
+    }
+
+    /**
+     * The value of field {@code l}: {@code e} when the key expires, {@code p} when it persists, then
+     * each fence source in order as {@code <length>:<name>}, so two different layouts never look alike.
+     */
+    static byte[] layout(Map<String, Long> fences, boolean expires) {
+        if (fences.isEmpty()) {
+            return expires ? EXPIRING : PERSISTENT;
+        }
+        String[] names = fences.keySet().toArray(new String[0]);
+        java.util.Arrays.sort(names);
+        StringBuilder sb = new StringBuilder(expires ? "e" : "p");
+        for (String name : names) {
+            sb.append(name.length()).append(':').append(name);
+        }
+        return bytes(sb.toString());
     }
 
     private long ttlMillis(Duration ttl) {

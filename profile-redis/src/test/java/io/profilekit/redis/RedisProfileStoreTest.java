@@ -79,8 +79,9 @@ class RedisProfileStoreTest {
 
         assertThat(client.keys(prefix + "*")).containsExactly(prefix + "u1");
         Map<String, String> hash = client.hgetAll(prefix + "u1");
-        assertThat(hash).containsOnlyKeys("s", "v", "f:events-0", "f:events-3");
-        assertThat(hash.get("s")).isEqualTo("{\"v\":1,\"user\":\"u1\",\"version\":1,\"last\":" + T0.toEpochMilli()
+        assertThat(hash).containsOnlyKeys("s", "v", "l", "f:events-0", "f:events-3");
+        assertThat(hash.get("l")).isEqualTo("e8:events-08:events-3");
+        assertThat(hash.get("s")).isEqualTo("{\"v\":2,\"user\":\"u1\",\"version\":1,\"last\":" + T0.toEpochMilli()
                 + ",\"fences\":{\"events-0\":41,\"events-3\":7}}");
         assertThat(hash.get("v")).isEqualTo("1");
         assertThat(hash.get("f:events-0")).isEqualTo("41");
@@ -102,6 +103,52 @@ class RedisProfileStoreTest {
     }
 
     @Test
+    void aWriteLeavesOnlyItsOwnFieldsAndExpiry() {
+        String prefix = prefix();
+        RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix).build();
+        store.writeAll(List.of(new ProfileWrite(state("w", 1, Map.of("p-0", 3L, "p-1", 9L)), 0, Map.of("p-0", 3L),
+                Duration.ofMinutes(5))));
+        assertThat(client.hgetAll(prefix + "w")).containsOnlyKeys("s", "v", "l", "f:p-0", "f:p-1");
+        // same layout: fields are overwritten in place (no DEL), with new values and a fresh expiry
+        long dels = commandCalls("del");
+        client.pexpire(prefix + "w", 1_000);
+        store.writeAll(List.of(new ProfileWrite(state("w", 2, Map.of("p-0", 4L, "p-1", 9L)), 1, Map.of("p-0", 4L),
+                Duration.ofMinutes(5))));
+        assertThat(commandCalls("del")).isEqualTo(dels);
+        assertThat(client.hgetAll(prefix + "w")).containsOnlyKeys("s", "v", "l", "f:p-0", "f:p-1")
+                .containsEntry("v", "2").containsEntry("f:p-0", "4");
+        assertThat(client.pttl(prefix + "w")).isBetween(200_000L, 300_000L);
+        // a state without p-1 (core never drops a fence today, but the store must not keep one it was not given)
+        store.writeAll(List.of(new ProfileWrite(state("w", 3, Map.of("p-0", 5L)), 2, Map.of("p-0", 5L),
+                Duration.ZERO)));
+        assertThat(client.hgetAll(prefix + "w")).containsOnlyKeys("s", "v", "l", "f:p-0").containsEntry("f:p-0", "5")
+                .containsEntry("l", "p3:p-0");
+        assertThat(client.pttl(prefix + "w")).isEqualTo(-1L);
+        assertThat(store.loadAll(List.of("w")).get("w")).isEqualTo(state("w", 3, Map.of("p-0", 5L)));
+    }
+
+    @Test
+    void fencesCompareAsNumbersWhateverTheirLength() {
+        String prefix = prefix();
+        RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix).build();
+        store.writeAll(List.of(new ProfileWrite(state("n", 1, Map.of("p", 99L, "q", -5L)), 0, Map.of("p", 99L, "q", -5L),
+                Duration.ZERO)));
+        record Case(long p, long q, WriteOutcome.Status expected) {
+        }
+        for (Case c : List.of(new Case(99, -4, WriteOutcome.Status.STALE_FENCE),
+                new Case(100, -5, WriteOutcome.Status.STALE_FENCE),
+                new Case(9, -4, WriteOutcome.Status.STALE_FENCE),
+                new Case(100, -6, WriteOutcome.Status.STALE_FENCE),
+                new Case(100, 0, WriteOutcome.Status.WRITTEN))) {
+            long stored = store.loadAll(List.of("n")).get("n").version();
+            assertThat(store.writeAll(List.of(new ProfileWrite(state("n", stored + 1, Map.of("p", c.p, "q", c.q)),
+                    stored, Map.of("p", c.p, "q", c.q), Duration.ZERO))))
+                    .as("p=%d q=%d against p=99 q=-5", c.p, c.q)
+                    .extracting(WriteOutcome::status).containsExactly(c.expected);
+        }
+    }
+
+    @Test
     void eraseReplacesTheProfileByATombstoneWithItsOwnRetention() {
         String prefix = prefix();
         RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix)
@@ -109,9 +156,9 @@ class RedisProfileStoreTest {
         store.writeAll(List.of(new ProfileWrite(state("e", 1, Map.of("p-0", 3L)), 0, Map.of("p-0", 3L),
                 Duration.ofMinutes(1))));
         store.erase("e", T0.plusSeconds(60));
-        assertThat(client.hgetAll(prefix + "e")).containsOnlyKeys("s", "v").containsEntry("v", "2");
+        assertThat(client.hgetAll(prefix + "e")).containsOnlyKeys("s", "v", "l").containsEntry("v", "2");
         assertThat(client.hget(prefix + "e", "s"))
-                .isEqualTo("{\"v\":1,\"user\":\"e\",\"version\":2,\"erased\":" + T0.plusSeconds(60).toEpochMilli() + "}");
+                .isEqualTo("{\"v\":2,\"user\":\"e\",\"version\":2,\"erased\":" + T0.plusSeconds(60).toEpochMilli() + "}");
         assertThat(client.pttl(prefix + "e")).isBetween(Duration.ofDays(2).toMillis() - 60_000, Duration.ofDays(2).toMillis());
         // the fence went with the profile: offset 1 of p-0 is no longer behind anything
         assertThat(store.writeAll(List.of(new ProfileWrite(state("e", 3, Map.of("p-0", 1L)), 2, Map.of("p-0", 1L),

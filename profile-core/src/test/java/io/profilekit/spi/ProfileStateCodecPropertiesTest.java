@@ -28,7 +28,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Decoding what was encoded gives back the same state, types included, whatever the state holds. */
-class ProfileStateCodecProperties {
+class ProfileStateCodecPropertiesTest {
 
     @Property(tries = 300)
     void everyStateRoundTrips(@ForAll("states") ProfileState state) {

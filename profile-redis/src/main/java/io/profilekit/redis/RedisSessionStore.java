@@ -1,0 +1,314 @@
+package io.profilekit.redis;
+
+import io.profilekit.ProfileStoreException;
+import io.profilekit.spi.SessionState;
+import io.profilekit.spi.SessionStateCodec;
+import io.profilekit.spi.SessionStore;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+import redis.clients.jedis.params.ZRangeParams;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * A {@link SessionStore} in Redis: live sessions survive an application restart and are shared by
+ * the instances on one Redis, through a Jedis client the application owns.
+ *
+ * <pre>{@code
+ * ProfileEngine engine = ProfileEngine.builder().reducer(reducer).store(profiles)
+ *         .sessions(Duration.ofMinutes(30))
+ *         .sessionStore(RedisSessionStore.builder(redis).build())
+ *         .build();
+ * }</pre>
+ *
+ * <p><b>Layout.</b> Each user's live session is one hash, key {@code <prefix><userId>} (default
+ * prefix {@code pks:}): {@code s} the session as {@link SessionStateCodec} JSON (read it with
+ * {@code redis-cli HGET pks:u42 s}), {@code v} its version and {@code i} its session id. Writes and removals are
+ * compare-and-set on {@code v}, each one Lua script on that one key. One sorted set, key
+ * {@link Builder#indexKey} (default {@code pks-idle}), holds each user with the event time of its
+ * session's newest event as score, for {@link #idle}.
+ *
+ * <p><b>Redis Cluster.</b> Every per-user operation touches the user's key only, so users spread
+ * over the cluster; no hash tags are used. The index is the one cross-user key: a write updates it
+ * with a second command in the same pipeline (not atomically with the session), and {@link #idle}
+ * is the only operation that reads it and then the sessions it names. So the index is a hint, and
+ * the sessions are the truth: {@code idle} returns a session only when the session itself is idle,
+ * re-scores entries whose session moved on, and drops entries whose session is gone (only if the
+ * entry did not change meanwhile). An entry is added after every write attempt, even one that lost
+ * a race, so a stored session always has one.
+ *
+ * <p>Errors surface as {@link ProfileStoreException} with the Jedis exception as cause. Thread-safe
+ * if the client is; {@link #close()} does nothing: the client belongs to the application.
+ */
+public final class RedisSessionStore implements SessionStore {
+    /** KEYS: session. ARGV: expected version, new version, state, session id. Returns 1 written, 0 conflict. */
+    static final String WRITE_SCRIPT = """
+            if (redis.call('HGET', KEYS[1], 'v') or '0') ~= ARGV[1] then return 0 end
+            redis.call('HSET', KEYS[1], 's', ARGV[3], 'v', ARGV[2], 'i', ARGV[4])
+            return 1
+            """;
+    /** KEYS: session. ARGV: version, session id. Returns 1 removed, 0 not (other version or session). */
+    static final String REMOVE_SCRIPT = """
+            local stored = redis.call('HMGET', KEYS[1], 'v', 'i')
+            if stored[1] ~= ARGV[1] or stored[2] ~= ARGV[2] then return 0 end
+            redis.call('DEL', KEYS[1])
+            return 1
+            """;
+    /**
+     * KEYS: index. ARGV: (member, score read, new score or '-' to remove) triples. Changes an entry
+     * only if its score still is the one read. Returns how many it changed.
+     */
+    static final String INDEX_SCRIPT = """
+            local changed = 0
+            for i = 1, #ARGV, 3 do
+              local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+              if score and tonumber(score) == tonumber(ARGV[i + 1]) then
+                if ARGV[i + 2] == '-' then
+                  redis.call('ZREM', KEYS[1], ARGV[i])
+                else
+                  redis.call('ZADD', KEYS[1], ARGV[i + 2], ARGV[i])
+                end
+                changed = changed + 1
+              end
+            end
+            return changed
+            """;
+
+    private static final byte[] STATE = bytes("s");
+
+    private final UnifiedJedis client;
+    private final String keyPrefix;
+    private final String indexKey;
+    private final Script write = new Script(WRITE_SCRIPT);
+    private final Script remove = new Script(REMOVE_SCRIPT);
+    private final Script index = new Script(INDEX_SCRIPT);
+
+    private RedisSessionStore(Builder b) {
+        this.client = b.client;
+        this.keyPrefix = b.keyPrefix;
+        this.indexKey = b.indexKey;
+    }
+
+    /** A builder for a store on {@code client}; the store never closes it. Not thread-safe. */
+    public static Builder builder(UnifiedJedis client) {
+        return new Builder(client);
+    }
+
+    /** The Redis key of a user's live session. */
+    public String key(String userId) {
+        return keyPrefix + userId;
+    }
+
+    /** The key of the sorted set of users by their session's newest event time. */
+    public String indexKey() {
+        return indexKey;
+    }
+
+    @Override
+    public Map<String, SessionState> loadAll(Collection<String> userIds) {
+        if (userIds.isEmpty()) {
+            return Map.of();
+        }
+        List<String> ids = new ArrayList<>(userIds);
+        List<Response<byte[]>> responses = new ArrayList<>(ids.size());
+        try (AbstractPipeline p = client.pipelined()) {
+            for (String id : ids) {
+                responses.add(p.hget(bytes(key(id)), STATE));
+            }
+            p.sync();
+        } catch (JedisException e) {
+            throw failure("loading " + ids.size() + " session(s)", e);
+        }
+        Map<String, SessionState> out = new HashMap<>();
+        for (int i = 0; i < ids.size(); i++) {
+            byte[] json = get(responses.get(i), "loading the session at key " + key(ids.get(i)));
+            if (json != null) {
+                out.put(ids.get(i), decode(ids.get(i), json));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public boolean write(SessionState state) {
+        String key = key(state.userId());
+        List<byte[]> args = List.of(bytes(Long.toString(state.version() - 1)), bytes(Long.toString(state.version())),
+                SessionStateCodec.encode(state), bytes(state.sessionId()));
+        // the index entry goes in the same round trip, whatever the script answers (see the class comment)
+        Object result = write.run(List.of(bytes(key)), args, "writing the session at key " + key,
+                p -> p.zadd(indexKey, state.lastEvent(), state.userId()));
+        return result instanceof Long l && l == 1;
+    }
+
+    @Override
+    public boolean remove(String userId, String sessionId, long version) {
+        String key = key(userId);
+        Object result = remove.run(List.of(bytes(key)), List.of(bytes(Long.toString(version)), bytes(sessionId)),
+                "removing the session at key " + key, p -> { });
+        return result instanceof Long l && l == 1;
+    }
+
+    @Override
+    public List<SessionState> idle(long lastEventAtOrBefore, int limit) {
+        if (limit <= 0) {
+            return List.of();
+        }
+        List<redis.clients.jedis.resps.Tuple> candidates;
+        try {
+            candidates = client.zrangeWithScores(indexKey, ZRangeParams.zrangeByScoreParams(Double.NEGATIVE_INFINITY,
+                    lastEventAtOrBefore).limit(0, limit));
+        } catch (JedisException e) {
+            throw failure("reading the session index " + indexKey, e);
+        }
+        if (candidates.isEmpty()) {
+            return List.of();
+        }
+        List<String> users = new ArrayList<>(candidates.size());
+        for (redis.clients.jedis.resps.Tuple t : candidates) {
+            users.add(t.getElement());
+        }
+        Map<String, SessionState> sessions = loadAll(users);
+        List<SessionState> out = new ArrayList<>();
+        List<byte[]> fixes = new ArrayList<>();
+        for (redis.clients.jedis.resps.Tuple t : candidates) {
+            SessionState s = sessions.get(t.getElement());
+            String read = Long.toString((long) t.getScore());
+            if (s == null) {
+                fixes.add(bytes(t.getElement()));
+                fixes.add(bytes(read));
+                fixes.add(bytes("-"));
+            } else if (s.lastEvent() > lastEventAtOrBefore) {
+                fixes.add(bytes(t.getElement()));
+                fixes.add(bytes(read));
+                fixes.add(bytes(Long.toString(s.lastEvent())));
+            } else {
+                out.add(s);
+            }
+        }
+        if (!fixes.isEmpty()) {
+            index.run(List.of(bytes(indexKey)), fixes, "repairing the session index " + indexKey, p -> { });
+        }
+        out.sort((a, b) -> Long.compare(a.lastEvent(), b.lastEvent()));
+        return out;
+    }
+
+    @Override
+    public void erase(String userId) {
+        String key = key(userId);
+        try (AbstractPipeline p = client.pipelined()) {
+            p.del(key);
+            p.zrem(indexKey, userId);
+            p.sync();
+        } catch (JedisException e) {
+            throw failure("erasing the session at key " + key, e);
+        }
+    }
+
+    private SessionState decode(String userId, byte[] json) {
+        try {
+            SessionState s = SessionStateCodec.decode(json);
+            if (!s.userId().equals(userId)) {
+                throw new ProfileStoreException("Redis key " + key(userId) + " holds the session of user \""
+                        + s.userId() + "\", not of \"" + userId + "\"");
+            }
+            return s;
+        } catch (IllegalArgumentException e) {
+            throw new ProfileStoreException("Redis key " + key(userId) + " holds a session this store cannot read: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static <T> T get(Response<T> r, String what) {
+        try {
+            return r.get();
+        } catch (JedisException e) {
+            throw failure(what, e);
+        }
+    }
+
+    private static ProfileStoreException failure(String what, JedisException e) {
+        return new ProfileStoreException("Redis failed " + what + ": " + e.getMessage(), e);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Builds a {@link RedisSessionStore}. Mutable and not thread-safe. */
+    public static final class Builder {
+        private final UnifiedJedis client;
+        private String keyPrefix = "pks:";
+        private String indexKey = "pks-idle";
+
+        private Builder(UnifiedJedis client) {
+            this.client = Objects.requireNonNull(client, "client");
+        }
+
+        /** Prepended to each user id to make its session's key; default {@code pks:}. */
+        public Builder keyPrefix(String prefix) {
+            this.keyPrefix = Objects.requireNonNull(prefix, "keyPrefix");
+            return this;
+        }
+
+        /**
+         * The sorted set of users by their session's newest event time; default {@code pks-idle}.
+         * Give each application (each engine sharing sessions) its own, like its own prefix.
+         */
+        public Builder indexKey(String key) {
+            this.indexKey = Objects.requireNonNull(key, "indexKey");
+            return this;
+        }
+
+        public RedisSessionStore build() {
+            if (indexKey.startsWith(keyPrefix)) {
+                throw new IllegalArgumentException("indexKey \"" + indexKey + "\" must not start with keyPrefix \""
+                        + keyPrefix + "\": it would be the key of a user's session");
+            }
+            return new RedisSessionStore(this);
+        }
+    }
+
+    /** A script run by EVALSHA, sent again with EVAL (which loads it) after NOSCRIPT. */
+    private final class Script {
+        final byte[] text;
+        final byte[] sha;
+
+        Script(String text) {
+            this.text = bytes(text);
+            this.sha = bytes(RedisProfileStore.sha1Hex(text));
+        }
+
+        /** Runs the script, then {@code after}'s commands, in one pipeline; returns the script's answer. */
+        Object run(List<byte[]> keys, List<byte[]> args, String what, Consumer<AbstractPipeline> after) {
+            for (int attempt = 0; ; attempt++) {
+                Response<Object> result;
+                try (AbstractPipeline p = client.pipelined()) {
+                    result = attempt == 0 ? p.evalsha(sha, keys, args) : p.eval(text, keys, args);
+                    after.accept(p);
+                    p.sync();
+                } catch (JedisException e) {
+                    throw failure(what, e);
+                }
+                try {
+                    return result.get();
+                } catch (JedisNoScriptException e) {
+                    if (attempt > 0) {
+                        throw failure(what + " (Redis kept answering NOSCRIPT)", e);
+                    }
+                } catch (JedisException e) {
+                    throw failure(what, e);
+                }
+            }
+        }
+    }
+}

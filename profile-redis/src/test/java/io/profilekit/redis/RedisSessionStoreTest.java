@@ -1,0 +1,222 @@
+package io.profilekit.redis;
+
+import io.profilekit.Event;
+import io.profilekit.MutableClock;
+import io.profilekit.Profile;
+import io.profilekit.ProfileEngine;
+import io.profilekit.ProfileReducer;
+import io.profilekit.ProfileStoreException;
+import io.profilekit.op.CappedSet;
+import io.profilekit.op.Counter;
+import io.profilekit.spi.SessionState;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The Redis session store: compare-and-set, the idle index, erasure, and sessions outliving an engine. */
+class RedisSessionStoreTest {
+    static final long T = Instant.parse("2026-11-28T10:00:00Z").toEpochMilli();
+    static TestRedis redis;
+    static RedisClient client;
+    static final AtomicInteger N = new AtomicInteger();
+
+    @BeforeAll
+    static void startRedis() {
+        redis = TestRedis.start();
+        client = redis.client();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        client.close();
+        redis.close();
+    }
+
+    /** A store with its own prefix and index, so that tests do not see each other's sessions. */
+    static RedisSessionStore store() {
+        int n = N.incrementAndGet();
+        return RedisSessionStore.builder(client).keyPrefix("s" + n + ":").indexKey("idle" + n).build();
+    }
+
+    static SessionState session(String user, String id, long start, long last, long version) {
+        return new SessionState(user, id, false, start, last, 2, 1,
+                Map.of("events", new Counter(2, last), "urls", new CappedSet(5, List.of(new CappedSet.Member("/a", last)))),
+                version);
+    }
+
+    @Test
+    void writesAreCompareAndSetOnTheVersion() {
+        RedisSessionStore store = store();
+        assertThat(store.write(session("u", "s1", T, T + 1, 1))).isTrue();
+        assertThat(store.write(session("u", "s1", T, T + 2, 1))).as("version 1 again").isFalse();
+        assertThat(store.write(session("u", "s1", T, T + 3, 3))).as("skipping version 2").isFalse();
+        assertThat(store.loadAll(List.of("u"))).containsEntry("u", session("u", "s1", T, T + 1, 1));
+        assertThat(store.write(session("u", "s1", T, T + 4, 2))).isTrue();
+        assertThat(store.loadAll(List.of("u", "nobody"))).containsOnlyKeys("u")
+                .containsEntry("u", session("u", "s1", T, T + 4, 2));
+        assertThat(client.hget(store.key("u"), "v")).isEqualTo("2");
+        assertThat(client.hget(store.key("u"), "s")).startsWith("{\"v\":1,\"user\":\"u\",\"id\":\"s1\",");
+    }
+
+    @Test
+    void removeNeedsTheStoredVersionAndSession() {
+        RedisSessionStore store = store();
+        store.write(session("u", "s1", T, T + 1, 1));
+        store.write(session("u", "s1", T, T + 2, 2));
+        assertThat(store.remove("u", "s1", 1)).as("an older version").isFalse();
+        assertThat(store.remove("u", "s0", 2)).as("another session").isFalse();
+        assertThat(store.loadAll(List.of("u"))).containsKey("u");
+        assertThat(store.remove("u", "s1", 2)).isTrue();
+        assertThat(store.loadAll(List.of("u"))).isEmpty();
+        assertThat(store.remove("u", "s1", 2)).as("already gone").isFalse();
+        // a new session for the user starts from version 1 again
+        assertThat(store.write(session("u", "s2", T + 10, T + 10, 1))).isTrue();
+    }
+
+    @Test
+    void idleReturnsTheSessionsEndedByTheCutoffOldestFirstUpToTheLimit() {
+        RedisSessionStore store = store();
+        store.write(session("c", "c", T, T + 30, 1));
+        store.write(session("a", "a", T, T + 10, 1));
+        store.write(session("d", "d", T, T + 50, 1));
+        store.write(session("b", "b", T, T + 20, 1));
+        assertThat(store.idle(T + 30, 10)).extracting(SessionState::userId).containsExactly("a", "b", "c");
+        assertThat(store.idle(T + 30, 2)).extracting(SessionState::userId).containsExactly("a", "b");
+        assertThat(store.idle(T + 9, 10)).isEmpty();
+        // a later write moves the session out of the idle range
+        store.write(session("a", "a", T, T + 60, 2));
+        assertThat(store.idle(T + 30, 10)).extracting(SessionState::userId).containsExactly("b", "c");
+    }
+
+    @Test
+    void idleTrustsTheSessionsOverTheIndexAndRepairsIt() {
+        RedisSessionStore store = store();
+        store.write(session("moved", "m", T, T + 100, 1));
+        store.write(session("gone", "g", T, T + 5, 1));
+        store.write(session("idle", "i", T, T + 7, 1));
+        // an index entry behind its session (a write whose index update was lost), and a removed session
+        client.zadd(store.indexKey(), T + 1, "moved");
+        assertThat(store.remove("gone", "g", 1)).isTrue();
+        assertThat(client.zscore(store.indexKey(), "gone")).isEqualTo((double) (T + 5));
+
+        assertThat(store.idle(T + 50, 10)).extracting(SessionState::userId).containsExactly("idle");
+        assertThat(client.zscore(store.indexKey(), "moved")).isEqualTo((double) (T + 100));
+        assertThat(client.zscore(store.indexKey(), "gone")).isNull();
+        assertThat(client.zscore(store.indexKey(), "idle")).isEqualTo((double) (T + 7));
+    }
+
+    @Test
+    void aLosingWriteStillLeavesTheWinnerFindable() {
+        RedisSessionStore store = store();
+        store.write(session("u", "s", T, T + 10, 1));
+        assertThat(store.write(session("u", "s", T, T + 500, 1))).isFalse(); // lost the race, index says T + 500
+        assertThat(store.idle(T + 100, 10)).isEmpty();
+        assertThat(store.idle(T + 500, 10)).extracting(SessionState::lastEvent).containsExactly(T + 10);
+    }
+
+    @Test
+    void eraseRemovesTheSessionAndItsIndexEntryWhateverTheVersion() {
+        RedisSessionStore store = store();
+        store.write(session("u", "s", T, T + 1, 1));
+        store.write(session("u", "s", T, T + 2, 2));
+        store.write(session("v", "s", T, T + 3, 1));
+        store.erase("u");
+        store.erase("nobody");
+        assertThat(client.exists(store.key("u"))).isFalse();
+        assertThat(client.zscore(store.indexKey(), "u")).isNull();
+        assertThat(store.loadAll(List.of("u", "v"))).containsOnlyKeys("v");
+    }
+
+    @Test
+    void sessionsSurviveANewStoreOnTheSameRedis() {
+        RedisSessionStore first = store();
+        first.write(session("u", "s", T, T + 1, 1));
+        try (RedisClient other = redis.client()) {
+            RedisSessionStore second = RedisSessionStore.builder(other).keyPrefix(first.key("")).indexKey(first.indexKey())
+                    .build();
+            assertThat(second.loadAll(List.of("u"))).containsEntry("u", session("u", "s", T, T + 1, 1));
+            assertThat(second.idle(T + 1, 10)).extracting(SessionState::sessionId).containsExactly("s");
+            assertThat(second.write(session("u", "s", T, T + 2, 2))).isTrue();
+        }
+        assertThat(first.loadAll(List.of("u")).get("u").version()).isEqualTo(2);
+    }
+
+    @Test
+    void scriptsReloadThemselvesAfterScriptFlush() {
+        RedisSessionStore store = store();
+        store.write(session("u", "s", T, T + 1, 1));
+        client.scriptFlush();
+        assertThat(store.write(session("u", "s", T, T + 2, 2))).isTrue();
+        client.scriptFlush();
+        assertThat(store.remove("u", "s", 2)).isTrue();
+    }
+
+    @Test
+    void aKeyHoldingSomethingElseGivesAClearError() {
+        RedisSessionStore store = store();
+        client.hset(store.key("bad"), Map.of("s", "{\"v\":1,\"user\":\"bad\",\"events\":\"many\"}", "v", "1"));
+        assertThatThrownBy(() -> store.loadAll(List.of("bad")))
+                .isInstanceOf(ProfileStoreException.class)
+                .hasMessage("Redis key " + store.key("bad") + " holds a session this store cannot read:"
+                        + " session state at events: expected an integer, got \"many\"");
+        assertThatThrownBy(() -> RedisSessionStore.builder(client).keyPrefix("x:").indexKey("x:idle").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("must not start with keyPrefix");
+    }
+
+    @Test
+    void aSessionRecordedByOneEngineIsCommittedOnceByAnEngineBuiltLater() {
+        Instant t0 = Instant.ofEpochMilli(T);
+        MutableClock clock = new MutableClock(t0.plus(Duration.ofMinutes(10)));
+        ProfileReducer reducer = ProfileReducer.builder()
+                .on("page_view", (e, p) -> p.increment("page_views"))
+                .session((e, s) -> s.increment("events"))
+                .build();
+        int n = N.incrementAndGet();
+        RedisProfileStore profiles = RedisProfileStore.builder(client).keyPrefix("ep" + n + ":").build();
+        RedisSessionStore sessions = RedisSessionStore.builder(client).keyPrefix("es" + n + ":").indexKey("eidle" + n)
+                .build();
+        try (ProfileEngine first = ProfileEngine.builder().reducer(reducer).clock(clock).scheduler(false)
+                .store(profiles).sessions(Duration.ofMinutes(30)).sessionStore(sessions).build()) {
+            for (int minute : new int[] {0, 4, 9}) {
+                first.record(Event.of("u", "page_view").at(t0.plusSeconds(60L * minute)).withId("e" + minute)
+                        .with("url", "/p" + minute)).join();
+            }
+            assertThat(first.session("u").orElseThrow().events()).isEqualTo(3);
+        }
+        assertThat(client.exists(sessions.key("u"))).isTrue();
+
+        // the application restarts: new stores, new engines, on the same Redis
+        RedisProfileStore profiles2 = RedisProfileStore.builder(client).keyPrefix("ep" + n + ":").build();
+        RedisSessionStore sessions2 = RedisSessionStore.builder(client).keyPrefix("es" + n + ":").indexKey("eidle" + n)
+                .build();
+        clock.set(t0.plus(Duration.ofMinutes(60)));
+        try (ProfileEngine second = ProfileEngine.builder().reducer(reducer).clock(clock).scheduler(false)
+                .store(profiles2).sessions(Duration.ofMinutes(30)).sessionStore(sessions2).build();
+             ProfileEngine third = ProfileEngine.builder().reducer(reducer).clock(clock).scheduler(false)
+                     .store(profiles2).sessions(Duration.ofMinutes(30)).sessionStore(sessions2).build()) {
+            assertThat(second.session("u").orElseThrow().events()).isEqualTo(3);
+            second.maintain();
+            third.maintain();
+            second.maintain();
+            Profile p = second.get("u").orElseThrow();
+            assertThat(p.getLong("sessions")).contains(1L);
+            assertThat(p.getLong("page_views")).contains(3L);
+            assertThat(p.getLong("last_session_duration")).contains(Duration.ofMinutes(9).toMillis());
+            assertThat(p.getLong("last_session.events")).contains(3L);
+            assertThat(second.session("u")).isEmpty();
+            assertThat(client.exists(sessions.key("u"))).isFalse();
+            assertThat(second.metrics().sessionsCommitted() + third.metrics().sessionsCommitted()).isEqualTo(1);
+        }
+    }
+}
