@@ -17,7 +17,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -346,6 +345,18 @@ final class BatchApplier {
         }
     }
 
+    /** Adds the change of one attribute when its value as read differs; returns whether it did. */
+    private static boolean addChange(List<ProfileChange.AttributeChange> changes, String name, Operation b, Operation a,
+                                     Duration ttl, long now) {
+        Object vb = b == null || (ttl != null && Profile.expired(b.updatedAt(), ttl, now)) ? null : b.read(now);
+        Object va = a == null ? null : a.read(now);
+        if (Objects.equals(vb, va)) {
+            return false;
+        }
+        changes.add(new ProfileChange.AttributeChange(name, Optional.ofNullable(vb), Optional.ofNullable(va)));
+        return true;
+    }
+
     private void notifyListeners(WorkingProfile w, ProfileState after, long now, ProfileChangeListener batchListener) {
         List<ProfileChangeListener> listeners = engine.listeners();
         if (batchListener != null) {
@@ -358,21 +369,25 @@ final class BatchApplier {
             return;
         }
         Map<String, Operation> before = w.base().attributes();
+        Map<String, Operation> afterAttributes = after.attributes();
         Map<String, Duration> ttls = engine.reducer().ttls();
         List<ProfileChange.AttributeChange> changes = new ArrayList<>();
-        Map<String, Operation> all = new HashMap<>(before);
-        all.putAll(after.attributes());
-        for (String name : all.keySet().stream().sorted().toList()) {
+        // both maps iterate in name order; only attributes whose operation object changed are read
+        afterAttributes.forEach((name, a) -> {
             Operation b = before.get(name);
-            Operation a = after.attributes().get(name);
-            if (a == b) {
-                continue;
+            if (a != b) {
+                addChange(changes, name, b, a, ttls.get(name), now);
             }
-            Duration ttl = ttls.get(name);
-            Object vb = b == null || (ttl != null && Profile.expired(b.updatedAt(), ttl, now)) ? null : b.read(now);
-            Object va = a == null ? null : a.read(now);
-            if (!Objects.equals(vb, va)) {
-                changes.add(new ProfileChange.AttributeChange(name, Optional.ofNullable(vb), Optional.ofNullable(va)));
+        });
+        if (before.size() > 0) {
+            boolean removed = false;
+            for (Map.Entry<String, Operation> e : before.entrySet()) {
+                if (!afterAttributes.containsKey(e.getKey())) {
+                    removed |= addChange(changes, e.getKey(), e.getValue(), null, ttls.get(e.getKey()), now);
+                }
+            }
+            if (removed) {
+                changes.sort(java.util.Comparator.comparing(ProfileChange.AttributeChange::name));
             }
         }
         if (changes.isEmpty()) {
