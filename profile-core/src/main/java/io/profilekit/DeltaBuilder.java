@@ -133,13 +133,22 @@ public final class DeltaBuilder {
         return put(name, Objects.requireNonNull(operation, "operation"));
     }
 
-    /** The delta built so far. */
+    /** The delta; the builder cannot be used afterwards (its arrays become the delta's). */
     public Delta build() {
-        return size == 0 ? Delta.empty() : new Delta(Arrays.copyOf(names, size), Arrays.copyOf(operations, size), size);
+        if (names == null) {
+            throw new IllegalStateException("build() was called already: a DeltaBuilder makes one delta");
+        }
+        Delta d = size == 0 ? Delta.empty() : new Delta(names, operations, size);
+        names = null;
+        operations = null;
+        return d;
     }
 
     private DeltaBuilder put(String name, Operation op) {
         Objects.requireNonNull(name, "attribute name");
+        if (names == null) {
+            throw new IllegalStateException("build() was called already: a DeltaBuilder makes one delta");
+        }
         int h = name.hashCode();
         for (int i = 0; i < size; i++) {
             String n = names[i];

@@ -443,7 +443,7 @@ public final class ProfileEngine implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Ticker ticker = Ticker.systemTicker();
         private final List<ProfileChangeListener> listeners = new ArrayList<>();
-        private int seenEventsCapacity = 128;
+        private int seenEventsCapacity = 64;
         private int maxWriteAttempts = 32;
         private Duration profileTtl = Duration.ZERO;
         private Duration allowedLateness = Duration.ofMinutes(5);
@@ -608,7 +608,7 @@ public final class ProfileEngine implements AutoCloseable {
         }
 
         /**
-         * How many recent event ids each profile keeps to drop resends (default 128, the newest by
+         * How many recent event ids each profile keeps to drop resends (default 64, the newest by
          * event time). A resend of an event older than all of them cannot be detected by id.
          */
         public Builder seenEventsCapacity(int capacity) {

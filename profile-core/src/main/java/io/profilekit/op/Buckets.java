@@ -1,7 +1,5 @@
 package io.profilekit.op;
 
-import java.util.Arrays;
-
 /**
  * Sums per bucket index, as decaying scores and windowed counts keep them: two ascending index
  * arrays with a value each. Merging adds the values of equal indexes and keeps only the newest
@@ -17,28 +15,40 @@ record Buckets(long[] indexes, long[] values) {
      * indexes greater than {@code newest - keep}.
      */
     static Buckets merge(long[] b1, long[] v1, long[] b2, long[] v2, long keep) {
-        long[] b = new long[b1.length + b2.length];
-        long[] v = new long[b.length];
-        int i = 0;
-        int j = 0;
-        int k = 0;
-        while (i < b1.length || j < b2.length) {
-            if (j >= b2.length || (i < b1.length && b1[i] < b2[j])) {
-                b[k] = b1[i];
-                v[k++] = v1[i++];
-            } else if (i >= b1.length || b2[j] < b1[i]) {
-                b[k] = b2[j];
-                v[k++] = v2[j++];
-            } else {
-                b[k] = b1[i];
-                v[k++] = Counter.saturatedAdd(v1[i++], v2[j++]);
+        long newest = Math.max(b1.length > 0 ? b1[b1.length - 1] : Long.MIN_VALUE,
+                b2.length > 0 ? b2[b2.length - 1] : Long.MIN_VALUE);
+        long oldestKept = newest - keep;
+        // count the distinct kept indexes first, so the result is allocated once, at its size
+        int n = 0;
+        for (int i = 0, j = 0; i < b1.length || j < b2.length; n++) {
+            long next = j >= b2.length || (i < b1.length && b1[i] <= b2[j]) ? b1[i] : b2[j];
+            if (i < b1.length && b1[i] == next) {
+                i++;
+            }
+            if (j < b2.length && b2[j] == next) {
+                j++;
+            }
+            if (next <= oldestKept) {
+                n--;
             }
         }
-        long newest = b[k - 1];
-        int from = 0;
-        while (b[from] <= newest - keep) {
-            from++;
+        long[] b = new long[n];
+        long[] v = new long[n];
+        int k = 0;
+        for (int i = 0, j = 0; i < b1.length || j < b2.length; ) {
+            long next = j >= b2.length || (i < b1.length && b1[i] <= b2[j]) ? b1[i] : b2[j];
+            long value = 0;
+            if (i < b1.length && b1[i] == next) {
+                value = v1[i++];
+            }
+            if (j < b2.length && b2[j] == next) {
+                value = Counter.saturatedAdd(value, v2[j++]);
+            }
+            if (next > oldestKept) {
+                b[k] = next;
+                v[k++] = value;
+            }
         }
-        return new Buckets(Arrays.copyOfRange(b, from, k), Arrays.copyOfRange(v, from, k));
+        return new Buckets(b, v);
     }
 }
