@@ -96,6 +96,12 @@ public final class ProfileStateCodec {
      *                                  (for example {@code attrs.visits.n}) and what was wrong
      */
     public static ProfileState decode(byte[] json) {
+        ProfileState fast = StateReader.Fast.tryRead(json);
+        return fast != null ? fast : decodeStreaming(json);
+    }
+
+    /** The streaming reader alone: slower, and says where and what is wrong. */
+    static ProfileState decodeStreaming(byte[] json) {
         try (JsonParser p = JSON.createParser(json)) {
             return new StateReader(p).read();
         } catch (IOException e) {

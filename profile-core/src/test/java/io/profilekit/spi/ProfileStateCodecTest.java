@@ -107,6 +107,7 @@ class ProfileStateCodecTest {
     void matchesTheGoldenFile() throws IOException {
         String golden = golden("profile-state-v2.json");
         assertThat(ProfileStateCodec.decode(golden)).isEqualTo(sample());
+        assertThat(StateReader.Fast.tryRead(golden.getBytes(StandardCharsets.UTF_8))).isEqualTo(sample());
         assertThat(ProfileStateCodec.encodeToString(sample())).isEqualTo(golden);
     }
 
@@ -115,6 +116,7 @@ class ProfileStateCodecTest {
         String v1 = golden("profile-state-v1.json");
         assertThat(v1).contains("\"seen\":[[1717171716995,42],");
         assertThat(ProfileStateCodec.decode(v1)).isEqualTo(sample());
+        assertThat(StateReader.Fast.tryRead(v1.getBytes(StandardCharsets.UTF_8))).as("left to the streaming reader").isNull();
     }
 
     @Test
