@@ -161,13 +161,14 @@ public final class ProfileStateCodec {
          */
         private static void writeSeen(JsonGenerator g, SeenEvents seen) throws IOException {
             g.writeFieldName("seen");
-            byte[] text = java.util.Base64.getEncoder().encode(seenBlob(seen));
+            byte[] blob = new byte[seen.size() * 18];
+            byte[] text = java.util.Base64.getEncoder().encode(Arrays.copyOf(blob, seenBlob(seen, blob)));
             g.writeRawUTF8String(text, 0, text.length);
         }
 
-        static byte[] seenBlob(SeenEvents seen) {
+        /** Writes the seen set's bytes into {@code blob} (room for 18 bytes an id); returns how many. */
+        static int seenBlob(SeenEvents seen, byte[] blob) {
             int n = seen.size();
-            byte[] blob = new byte[n * 18];
             int at = 0;
             long previous = 0;
             for (int i = 0; i < n; i++) {
@@ -186,7 +187,7 @@ public final class ProfileStateCodec {
                     blob[at++] = (byte) (h >>> (56 - 8 * b));
                 }
             }
-            return Arrays.copyOf(blob, at);
+            return at;
         }
 
         /** Names in order, so that equal states give equal bytes. */
@@ -359,6 +360,8 @@ public final class ProfileStateCodec {
 
         byte[] buf;
         int size;
+        /** Room for the seen set's bytes before base64. */
+        private byte[] scratch = new byte[1024];
 
         FastWriter(byte[] buf) {
             this.buf = buf;
@@ -384,26 +387,46 @@ public final class ProfileStateCodec {
             buf[size++] = (byte) c;
         }
 
+        /** "00" to "99", two ASCII digits per value. */
+        private static final byte[] PAIRS = new byte[200];
+
+        static {
+            for (int i = 0; i < 100; i++) {
+                PAIRS[2 * i] = (byte) ('0' + i / 10);
+                PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+            }
+        }
+
+        /** A long in decimal, as {@code Long.toString} writes it, two digits per division. */
         void number(long v) {
             ensure(20);
-            if (v == Long.MIN_VALUE) {
-                raw("-9223372036854775808");
-                return;
-            }
             if (v < 0) {
+                if (v == Long.MIN_VALUE) {
+                    raw("-9223372036854775808");
+                    return;
+                }
                 buf[size++] = '-';
                 v = -v;
             }
             int digits = 1;
-            for (long x = v; x >= 10; x /= 10) {
+            for (long p = 10; digits < 19 && v >= p; p *= 10) {
                 digits++;
             }
-            int end = size + digits;
-            for (int i = end - 1; i >= size; i--) {
-                buf[i] = (byte) ('0' + (int) (v % 10));
-                v /= 10;
+            int i = size + digits;
+            size = i;
+            while (v >= 100) {
+                long q = v / 100;
+                int r = (int) (v - q * 100);
+                v = q;
+                buf[--i] = PAIRS[2 * r + 1];
+                buf[--i] = PAIRS[2 * r];
             }
-            size = end;
+            if (v >= 10) {
+                buf[--i] = PAIRS[2 * (int) v + 1];
+                buf[--i] = PAIRS[2 * (int) v];
+            } else {
+                buf[--i] = (byte) ('0' + v);
+            }
         }
 
         /** A JSON string: quotes and control characters escaped as Jackson does, surrogates as \\uXXXX. */
@@ -458,8 +481,7 @@ public final class ProfileStateCodec {
                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".getBytes(StandardCharsets.US_ASCII);
 
         /** Standard base64 with padding, as {@code java.util.Base64.getEncoder()} writes it. */
-        void base64(byte[] in) {
-            int n = in.length;
+        void base64(byte[] in, int n) {
             ensure((n + 2) / 3 * 4);
             int i = 0;
             for (; i + 3 <= n; i += 3) {
@@ -507,7 +529,10 @@ public final class ProfileStateCodec {
             SeenEvents seen = s.seenEvents();
             if (seen.size() > 0) {
                 raw(",\"seen\":\"");
-                base64(StateWriter.seenBlob(seen));
+                if (scratch.length < seen.size() * 18) {
+                    scratch = new byte[Math.max(seen.size() * 18, scratch.length * 2)];
+                }
+                base64(scratch, StateWriter.seenBlob(seen, scratch));
                 raw('"');
             }
             Map<String, Long> fences = s.fences();
