@@ -51,6 +51,11 @@ import java.util.Map;
  * also reads version 1 (where {@code seen} is a list of {@code [time, hash]} pairs) and refuses
  * versions it does not know.
  *
+ * <p>The JSON is written by hand (the same bytes Jackson's generator gave) and read back by a
+ * parser made for exactly that layout; input in any other shape (format 1, whitespace, fields in
+ * another order) or with an error goes to a streaming Jackson reader, which reads it or names
+ * where and what is wrong.
+ *
  * <p>Thread-safe; keeps one output buffer (4 to 64 KiB) per thread that encodes.
  */
 public final class ProfileStateCodec {

@@ -112,6 +112,21 @@ class ProfileStateCodecTest {
     }
 
     @Test
+    void escapesStringsAsJacksonDidAndReadsThemBack() throws IOException {
+        String odd = "q\"b\\s/\n\t\r\b\f\u0001\u001f\u007f \u00e9 \u2603 \ud83d\ude00 \ud800";
+        ProfileState s = new ProfileState(odd, 1, Map.of(odd, new LastWrite(Map.of(odd, List.of(odd)), true, T, 0)),
+                T, SeenEvents.empty(), Map.of(odd, 3L), ProfileState.NONE);
+        java.io.ByteArrayOutputStream jackson = new java.io.ByteArrayOutputStream();
+        try (com.fasterxml.jackson.core.JsonGenerator g = ProfileStateCodec.JSON.createGenerator(jackson)) {
+            ProfileStateCodec.StateWriter.write(g, s);
+        }
+        String json = ProfileStateCodec.encodeToString(s);
+        assertThat(json).isEqualTo(jackson.toString(StandardCharsets.UTF_8))
+                .contains("q\\\"b\\\\s/\\n\\t\\r\\b\\f\\u0001\\u001F\u007f \u00e9 \u2603 \\uD83D\\uDE00 \\uD800");
+        assertThat(StateReader.Fast.tryRead(json.getBytes(StandardCharsets.UTF_8))).isEqualTo(s);
+    }
+
+    @Test
     void readsFormatVersionOne() throws IOException {
         String v1 = golden("profile-state-v1.json");
         assertThat(v1).contains("\"seen\":[[1717171716995,42],");
