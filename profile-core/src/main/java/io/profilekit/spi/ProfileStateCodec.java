@@ -16,7 +16,6 @@ import io.profilekit.op.TopValues;
 import io.profilekit.op.WindowedCount;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +51,11 @@ import java.util.Map;
  * also reads version 1 (where {@code seen} is a list of {@code [time, hash]} pairs) and refuses
  * versions it does not know.
  *
+ * <p>The JSON is written by hand (the same bytes Jackson's generator gave) and read back by a
+ * parser made for exactly that layout; input in any other shape (format 1, whitespace, fields in
+ * another order) or with an error goes to a streaming Jackson reader, which reads it or names
+ * where and what is wrong.
+ *
  * <p>Thread-safe; keeps one output buffer (4 to 64 KiB) per thread that encodes.
  */
 public final class ProfileStateCodec {
@@ -70,48 +74,20 @@ public final class ProfileStateCodec {
      *                                  (see {@link io.profilekit.op.Operation}), or a non-finite double
      */
     public static byte[] encode(ProfileState state) {
-        Output out = OUTPUT.get();
+        FastWriter out = WRITER.get();
         out.size = 0;
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            StateWriter.write(g, state);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        byte[] json = Arrays.copyOf(out.bytes, out.size);
-        if (out.bytes.length > KEPT_BUFFER) {
-            out.bytes = new byte[4096]; // a rare huge state does not pin its buffer to the thread
+        out.write(state);
+        byte[] json = Arrays.copyOf(out.buf, out.size);
+        if (out.buf.length > KEPT_BUFFER) {
+            out.buf = new byte[4096]; // a rare huge state does not pin its buffer to the thread
         }
         return json;
     }
 
     private static final int KEPT_BUFFER = 64 * 1024;
 
-    /** Each thread's output buffer: encoding copies the generator's bytes into it once, then out. */
-    private static final ThreadLocal<Output> OUTPUT = ThreadLocal.withInitial(Output::new);
-
-    private static final class Output extends OutputStream {
-        byte[] bytes = new byte[4096];
-        int size;
-
-        @Override
-        public void write(int b) {
-            ensure(1);
-            bytes[size++] = (byte) b;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            ensure(len);
-            System.arraycopy(b, off, bytes, size, len);
-            size += len;
-        }
-
-        private void ensure(int more) {
-            if (size + more > bytes.length) {
-                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
-            }
-        }
-    }
+    /** Each thread's writer and its output buffer. */
+    private static final ThreadLocal<FastWriter> WRITER = ThreadLocal.withInitial(() -> new FastWriter(new byte[4096]));
 
     /** Encodes a state as a JSON string; see {@link #encode}. */
     public static String encodeToString(ProfileState state) {
@@ -125,6 +101,12 @@ public final class ProfileStateCodec {
      *                                  (for example {@code attrs.visits.n}) and what was wrong
      */
     public static ProfileState decode(byte[] json) {
+        ProfileState fast = StateReader.Fast.tryRead(json);
+        return fast != null ? fast : decodeStreaming(json);
+    }
+
+    /** The streaming reader alone: slower, and says where and what is wrong. */
+    static ProfileState decodeStreaming(byte[] json) {
         try (JsonParser p = JSON.createParser(json)) {
             return new StateReader(p).read();
         } catch (IOException e) {
@@ -183,8 +165,15 @@ public final class ProfileStateCodec {
          * bytes big-endian. About 10 bytes an id before base64, and one pass each way.
          */
         private static void writeSeen(JsonGenerator g, SeenEvents seen) throws IOException {
+            g.writeFieldName("seen");
+            byte[] blob = new byte[seen.size() * 18];
+            byte[] text = java.util.Base64.getEncoder().encode(Arrays.copyOf(blob, seenBlob(seen, blob)));
+            g.writeRawUTF8String(text, 0, text.length);
+        }
+
+        /** Writes the seen set's bytes into {@code blob} (room for 18 bytes an id); returns how many. */
+        static int seenBlob(SeenEvents seen, byte[] blob) {
             int n = seen.size();
-            byte[] blob = new byte[n * 18];
             int at = 0;
             long previous = 0;
             for (int i = 0; i < n; i++) {
@@ -203,13 +192,11 @@ public final class ProfileStateCodec {
                     blob[at++] = (byte) (h >>> (56 - 8 * b));
                 }
             }
-            g.writeFieldName("seen");
-            byte[] text = java.util.Base64.getEncoder().encode(Arrays.copyOf(blob, at));
-            g.writeRawUTF8String(text, 0, text.length);
+            return at;
         }
 
         /** Names in order, so that equal states give equal bytes. */
-        private static String[] sortedKeys(Map<String, ?> map) {
+        static String[] sortedKeys(Map<String, ?> map) {
             String[] keys = map.keySet().toArray(new String[0]);
             Arrays.sort(keys);
             return keys;
@@ -347,6 +334,388 @@ public final class ProfileStateCodec {
                     g.writeEndObject();
                 }
                 g.writeEndObject();
+            } else {
+                throw new IllegalArgumentException("attribute " + attr + ": cannot store a value of type "
+                        + value.getClass().getName() + " (use String, Long, Double, BigDecimal, Boolean, Instant, List, Map or null)");
+            }
+        }
+    }
+
+    /**
+     * Writes the same bytes as Jackson's UTF-8 generator would for the fixed structure, straight
+     * into a reused buffer: no generator state, no intermediate strings for numbers.
+     */
+    static final class FastWriter {
+        private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
+        /** Per ASCII char: 0 written as is, -1 as a \\u00XX escape, else the char after a backslash. */
+        private static final int[] ESCAPES = new int[128];
+
+        static {
+            for (int i = 0; i < 32; i++) {
+                ESCAPES[i] = -1;
+            }
+            ESCAPES['"'] = '"';
+            ESCAPES['\\'] = '\\';
+            ESCAPES['\b'] = 'b';
+            ESCAPES['\t'] = 't';
+            ESCAPES['\f'] = 'f';
+            ESCAPES['\n'] = 'n';
+            ESCAPES['\r'] = 'r';
+        }
+
+        byte[] buf;
+        int size;
+        /** Room for the seen set's bytes before base64. */
+        private byte[] scratch = new byte[1024];
+
+        FastWriter(byte[] buf) {
+            this.buf = buf;
+        }
+
+        private void ensure(int more) {
+            if (size + more > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+            }
+        }
+
+        /** ASCII text with nothing to escape (field names and punctuation of the format). */
+        void raw(String ascii) {
+            int n = ascii.length();
+            ensure(n);
+            for (int i = 0; i < n; i++) {
+                buf[size++] = (byte) ascii.charAt(i);
+            }
+        }
+
+        void raw(char c) {
+            ensure(1);
+            buf[size++] = (byte) c;
+        }
+
+        /** "00" to "99", two ASCII digits per value. */
+        private static final byte[] PAIRS = new byte[200];
+
+        static {
+            for (int i = 0; i < 100; i++) {
+                PAIRS[2 * i] = (byte) ('0' + i / 10);
+                PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+            }
+        }
+
+        /** A long in decimal, as {@code Long.toString} writes it, two digits per division. */
+        void number(long v) {
+            ensure(20);
+            if (v < 0) {
+                if (v == Long.MIN_VALUE) {
+                    raw("-9223372036854775808");
+                    return;
+                }
+                buf[size++] = '-';
+                v = -v;
+            }
+            int digits = 1;
+            for (long p = 10; digits < 19 && v >= p; p *= 10) {
+                digits++;
+            }
+            int i = size + digits;
+            size = i;
+            while (v >= 100) {
+                long q = v / 100;
+                int r = (int) (v - q * 100);
+                v = q;
+                buf[--i] = PAIRS[2 * r + 1];
+                buf[--i] = PAIRS[2 * r];
+            }
+            if (v >= 10) {
+                buf[--i] = PAIRS[2 * (int) v + 1];
+                buf[--i] = PAIRS[2 * (int) v];
+            } else {
+                buf[--i] = (byte) ('0' + v);
+            }
+        }
+
+        /** A JSON string: quotes and control characters escaped as Jackson does, surrogates as \\uXXXX. */
+        void string(String s) {
+            int n = s.length();
+            ensure(n + 2);
+            buf[size++] = '"';
+            for (int i = 0; i < n; i++) {
+                char c = s.charAt(i);
+                if (c < 128) {
+                    int e = ESCAPES[c];
+                    if (e == 0) {
+                        if (size == buf.length) {
+                            ensure(1);
+                        }
+                        buf[size++] = (byte) c;
+                    } else if (e > 0) {
+                        ensure(2);
+                        buf[size++] = '\\';
+                        buf[size++] = (byte) e;
+                    } else {
+                        escape(c);
+                    }
+                } else if (c < 0x800) {
+                    ensure(2);
+                    buf[size++] = (byte) (0xc0 | (c >> 6));
+                    buf[size++] = (byte) (0x80 | (c & 0x3f));
+                } else if (Character.isSurrogate(c)) {
+                    escape(c);
+                } else {
+                    ensure(3);
+                    buf[size++] = (byte) (0xe0 | (c >> 12));
+                    buf[size++] = (byte) (0x80 | ((c >> 6) & 0x3f));
+                    buf[size++] = (byte) (0x80 | (c & 0x3f));
+                }
+            }
+            ensure(1);
+            buf[size++] = '"';
+        }
+
+        private void escape(char c) {
+            ensure(6);
+            buf[size++] = '\\';
+            buf[size++] = 'u';
+            buf[size++] = HEX[(c >> 12) & 0xF];
+            buf[size++] = HEX[(c >> 8) & 0xF];
+            buf[size++] = HEX[(c >> 4) & 0xF];
+            buf[size++] = HEX[c & 0xF];
+        }
+
+        private static final byte[] BASE64 =
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".getBytes(StandardCharsets.US_ASCII);
+
+        /** Standard base64 with padding, as {@code java.util.Base64.getEncoder()} writes it. */
+        void base64(byte[] in, int n) {
+            ensure((n + 2) / 3 * 4);
+            int i = 0;
+            for (; i + 3 <= n; i += 3) {
+                int v = (in[i] & 0xff) << 16 | (in[i + 1] & 0xff) << 8 | (in[i + 2] & 0xff);
+                buf[size++] = BASE64[v >>> 18];
+                buf[size++] = BASE64[(v >>> 12) & 63];
+                buf[size++] = BASE64[(v >>> 6) & 63];
+                buf[size++] = BASE64[v & 63];
+            }
+            if (i < n) {
+                int v = (in[i] & 0xff) << 16 | (i + 1 < n ? (in[i + 1] & 0xff) << 8 : 0);
+                buf[size++] = BASE64[v >>> 18];
+                buf[size++] = BASE64[(v >>> 12) & 63];
+                buf[size++] = i + 1 < n ? BASE64[(v >>> 6) & 63] : (byte) '=';
+                buf[size++] = '=';
+            }
+        }
+
+        void write(ProfileState s) {
+            raw("{\"v\":");
+            number(FORMAT_VERSION);
+            raw(",\"user\":");
+            string(s.userId());
+            raw(",\"version\":");
+            number(s.version());
+            if (s.lastEventTime() != ProfileState.NONE) {
+                raw(",\"last\":");
+                number(s.lastEventTime());
+            }
+            Map<String, Operation> attrs = s.attributes();
+            if (!attrs.isEmpty()) {
+                raw(",\"attrs\":{");
+                boolean first = true;
+                for (String name : StateWriter.sortedKeys(attrs)) {
+                    if (!first) {
+                        raw(',');
+                    }
+                    first = false;
+                    string(name);
+                    raw(':');
+                    operation(name, attrs.get(name));
+                }
+                raw('}');
+            }
+            SeenEvents seen = s.seenEvents();
+            if (seen.size() > 0) {
+                raw(",\"seen\":\"");
+                if (scratch.length < seen.size() * 18) {
+                    scratch = new byte[Math.max(seen.size() * 18, scratch.length * 2)];
+                }
+                base64(scratch, StateWriter.seenBlob(seen, scratch));
+                raw('"');
+            }
+            Map<String, Long> fences = s.fences();
+            if (!fences.isEmpty()) {
+                raw(",\"fences\":{");
+                boolean first = true;
+                for (String source : StateWriter.sortedKeys(fences)) {
+                    if (!first) {
+                        raw(',');
+                    }
+                    first = false;
+                    string(source);
+                    raw(':');
+                    number(fences.get(source));
+                }
+                raw('}');
+            }
+            if (s.erasedAt() != ProfileState.NONE) {
+                raw(",\"erased\":");
+                number(s.erasedAt());
+            }
+            raw('}');
+        }
+
+        private void field(String nameAndColon, long v) {
+            raw(nameAndColon);
+            number(v);
+        }
+
+        void operation(String name, Operation op) {
+            raw("{\"k\":");
+            string(op.kind());
+            if (op instanceof LastWrite w) {
+                raw(",\"val\":");
+                value(name, w.value());
+                if (!w.present()) {
+                    raw(",\"unset\":true");
+                }
+                field(",\"t\":", w.time());
+                field(",\"tie\":", w.tie());
+            } else if (op instanceof FirstWrite w) {
+                raw(",\"val\":");
+                value(name, w.value());
+                field(",\"t\":", w.time());
+                field(",\"tie\":", w.tie());
+            } else if (op instanceof Counter c) {
+                field(",\"n\":", c.value());
+                field(",\"t\":", c.updatedAt());
+            } else if (op instanceof DecimalSum d) {
+                raw(",\"n\":");
+                string(d.value().toString());
+                field(",\"t\":", d.updatedAt());
+            } else if (op instanceof Extremum x) {
+                raw(",\"n\":");
+                value(name, x.value());
+                field(",\"t\":", x.updatedAt());
+            } else if (op instanceof RecentValues r) {
+                field(",\"cap\":", r.capacity());
+                raw(",\"e\":[");
+                boolean first = true;
+                for (RecentValues.Entry e : r.entries()) {
+                    raw(first ? "[" : ",[");
+                    first = false;
+                    value(name, e.value());
+                    field(",", e.time());
+                    field(",", e.tie());
+                    raw(']');
+                }
+                raw(']');
+            } else if (op instanceof CappedSet c) {
+                field(",\"cap\":", c.capacity());
+                raw(",\"m\":[");
+                boolean first = true;
+                for (CappedSet.Member m : c.members()) {
+                    raw(first ? "[" : ",[");
+                    first = false;
+                    value(name, m.value());
+                    field(",", m.lastSeen());
+                    raw(']');
+                }
+                raw(']');
+            } else if (op instanceof DecayingScore d) {
+                field(",\"hl\":", d.halfLifeMillis());
+                longs(",\"b\":", d.buckets());
+                longs(",\"s\":", d.sums());
+                field(",\"t\":", d.updatedAt());
+            } else if (op instanceof WindowedCount w) {
+                field(",\"w\":", w.windowMillis());
+                field(",\"bl\":", w.bucketMillis());
+                longs(",\"b\":", w.buckets());
+                longs(",\"c\":", w.counts());
+                field(",\"t\":", w.updatedAt());
+            } else if (op instanceof TopValues t) {
+                field(",\"n\":", t.n());
+                field(",\"cap\":", t.capacity());
+                raw(",\"c\":[");
+                boolean first = true;
+                for (TopValues.Count c : t.counts()) {
+                    raw(first ? "[" : ",[");
+                    first = false;
+                    value(name, c.value());
+                    field(",", c.count());
+                    field(",", c.lastSeen());
+                    raw(']');
+                }
+                raw(']');
+            }
+            raw('}');
+        }
+
+        private void longs(String nameAndColon, long[] values) {
+            raw(nameAndColon);
+            raw('[');
+            for (int i = 0; i < values.length; i++) {
+                if (i > 0) {
+                    raw(',');
+                }
+                number(values[i]);
+            }
+            raw(']');
+        }
+
+        void value(String attr, Object value) {
+            if (value == null) {
+                raw("null");
+            } else if (value instanceof String s) {
+                string(s);
+            } else if (value instanceof Long l) {
+                number(l);
+            } else if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
+                number(((Number) value).longValue());
+            } else if (value instanceof Double d) {
+                if (Double.isNaN(d) || Double.isInfinite(d)) {
+                    throw new IllegalArgumentException("attribute " + attr + ": cannot store the non-finite number " + d);
+                }
+                raw(Double.toString(d));
+            } else if (value instanceof Boolean b) {
+                raw(b ? "true" : "false");
+            } else if (value instanceof BigDecimal d) {
+                raw("{\"$d\":");
+                string(d.toString());
+                raw('}');
+            } else if (value instanceof Instant t) {
+                raw("{\"$t\":");
+                string(t.toString());
+                raw('}');
+            } else if (value instanceof List<?> list) {
+                raw('[');
+                boolean first = true;
+                for (Object o : list) {
+                    if (!first) {
+                        raw(',');
+                    }
+                    first = false;
+                    value(attr, o);
+                }
+                raw(']');
+            } else if (value instanceof Map<?, ?> map) {
+                boolean wrap = false;
+                for (Object k : map.keySet()) {
+                    if (!(k instanceof String key)) {
+                        throw new IllegalArgumentException("attribute " + attr + ": object keys must be strings, got "
+                                + (k == null ? "null" : k.getClass().getName()));
+                    }
+                    wrap |= key.startsWith("$");
+                }
+                raw(wrap ? "{\"$m\":{" : "{");
+                boolean first = true;
+                for (Map.Entry<?, ?> e : map.entrySet()) {
+                    if (!first) {
+                        raw(',');
+                    }
+                    first = false;
+                    string((String) e.getKey());
+                    raw(':');
+                    value(attr, e.getValue());
+                }
+                raw(wrap ? "}}" : "}");
             } else {
                 throw new IllegalArgumentException("attribute " + attr + ": cannot store a value of type "
                         + value.getClass().getName() + " (use String, Long, Double, BigDecimal, Boolean, Instant, List, Map or null)");

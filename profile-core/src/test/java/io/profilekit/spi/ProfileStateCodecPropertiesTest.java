@@ -38,6 +38,79 @@ class ProfileStateCodecPropertiesTest {
         assertThat(ProfileStateCodec.encode(back)).isEqualTo(json);
     }
 
+    /** What the codec writes is read by the fast parser, not handed to the streaming reader. */
+    @Property(tries = 300)
+    void theFastParserReadsWhatIsWritten(@ForAll("states") ProfileState state) {
+        byte[] json = ProfileStateCodec.encode(state);
+        assertThat(StateReader.Fast.tryRead(json)).isNotNull().isEqualTo(state);
+    }
+
+    /**
+     * On damaged input the fast parser either gives up or returns what the streaming reader
+     * returns: it never accepts what the streaming reader refuses, nor reads it differently.
+     */
+    @Property(tries = 1000)
+    void theFastParserNeverDisagreesWithTheStreamingReader(@ForAll("states") ProfileState state,
+                                                          @ForAll("damages") List<int[]> damages) {
+        byte[] json = ProfileStateCodec.encode(state);
+        for (int[] d : damages) {
+            json = damage(json, d[0], d[1], (byte) d[2]);
+        }
+        ProfileState fast = StateReader.Fast.tryRead(json);
+        net.jqwik.api.statistics.Statistics.collect(fast != null ? "fast parser read it" : "fast parser gave up");
+        if (fast != null) {
+            assertThat(ProfileStateCodec.decodeStreaming(json)).isEqualTo(fast);
+        }
+    }
+
+    private static final byte[] DAMAGE_BYTES = "{}[]\",:0123456789-.eE+$dtmn\\u".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private static byte[] damage(byte[] json, int how, int where, byte with) {
+        if (json.length == 0) {
+            return json;
+        }
+        int at = Math.floorMod(where, json.length);
+        byte b = DAMAGE_BYTES[Math.floorMod(with, DAMAGE_BYTES.length)];
+        switch (how) {
+            case 0: { // drop a byte
+                byte[] out = new byte[json.length - 1];
+                System.arraycopy(json, 0, out, 0, at);
+                System.arraycopy(json, at + 1, out, at, json.length - at - 1);
+                return out;
+            }
+            case 1: { // insert a byte
+                byte[] out = new byte[json.length + 1];
+                System.arraycopy(json, 0, out, 0, at);
+                out[at] = b;
+                System.arraycopy(json, at, out, at + 1, json.length - at);
+                return out;
+            }
+            default: { // replace a byte
+                byte[] out = json.clone();
+                out[at] = b;
+                return out;
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<List<int[]>> damages() {
+        return Combinators.combine(Arbitraries.integers().between(0, 2), Arbitraries.integers(),
+                        Arbitraries.integers().between(0, 127))
+                .as((how, where, with) -> new int[] {how, where, with}).list().ofMinSize(1).ofMaxSize(3);
+    }
+
+    /** The hand-written writer gives byte for byte what Jackson's generator gives for the same structure. */
+    @Property(tries = 300)
+    void writesWhatJacksonWrites(@ForAll("states") ProfileState state) throws java.io.IOException {
+        java.io.ByteArrayOutputStream jackson = new java.io.ByteArrayOutputStream();
+        try (com.fasterxml.jackson.core.JsonGenerator g = ProfileStateCodec.JSON.createGenerator(jackson)) {
+            ProfileStateCodec.StateWriter.write(g, state);
+        }
+        assertThat(new String(ProfileStateCodec.encode(state), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo(jackson.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     @Property(tries = 500)
     void everyValueKeepsItsTypeAndValue(@ForAll("values") Object value) {
         ProfileState s = new ProfileState("u", 1, Map.of("a", new LastWrite(value, true, 1, 2)), 1,

@@ -107,7 +107,23 @@ class ProfileStateCodecTest {
     void matchesTheGoldenFile() throws IOException {
         String golden = golden("profile-state-v2.json");
         assertThat(ProfileStateCodec.decode(golden)).isEqualTo(sample());
+        assertThat(StateReader.Fast.tryRead(golden.getBytes(StandardCharsets.UTF_8))).isEqualTo(sample());
         assertThat(ProfileStateCodec.encodeToString(sample())).isEqualTo(golden);
+    }
+
+    @Test
+    void escapesStringsAsJacksonDidAndReadsThemBack() throws IOException {
+        String odd = "q\"b\\s/\n\t\r\b\f\u0001\u001f\u007f \u00e9 \u2603 \ud83d\ude00 \ud800";
+        ProfileState s = new ProfileState(odd, 1, Map.of(odd, new LastWrite(Map.of(odd, List.of(odd)), true, T, 0)),
+                T, SeenEvents.empty(), Map.of(odd, 3L), ProfileState.NONE);
+        java.io.ByteArrayOutputStream jackson = new java.io.ByteArrayOutputStream();
+        try (com.fasterxml.jackson.core.JsonGenerator g = ProfileStateCodec.JSON.createGenerator(jackson)) {
+            ProfileStateCodec.StateWriter.write(g, s);
+        }
+        String json = ProfileStateCodec.encodeToString(s);
+        assertThat(json).isEqualTo(jackson.toString(StandardCharsets.UTF_8))
+                .contains("q\\\"b\\\\s/\\n\\t\\r\\b\\f\\u0001\\u001F\u007f \u00e9 \u2603 \\uD83D\\uDE00 \\uD800");
+        assertThat(StateReader.Fast.tryRead(json.getBytes(StandardCharsets.UTF_8))).isEqualTo(s);
     }
 
     @Test
@@ -115,6 +131,7 @@ class ProfileStateCodecTest {
         String v1 = golden("profile-state-v1.json");
         assertThat(v1).contains("\"seen\":[[1717171716995,42],");
         assertThat(ProfileStateCodec.decode(v1)).isEqualTo(sample());
+        assertThat(StateReader.Fast.tryRead(v1.getBytes(StandardCharsets.UTF_8))).as("left to the streaming reader").isNull();
     }
 
     @Test

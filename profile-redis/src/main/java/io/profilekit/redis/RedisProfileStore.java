@@ -70,14 +70,21 @@ public final class RedisProfileStore implements ProfileStore {
      * names the hash's fence fields and says whether the key expires: while it stays the same, the
      * write overwrites the fields in place (one HSET, and PEXPIRE when the profile expires); when it
      * changes (a new source, a fence gone after an erase, an expiry set or dropped) the hash is
-     * deleted and rebuilt, so it never keeps a field or an expiry the write did not give.
+     * deleted and rebuilt, so it never keeps a field or an expiry the write did not give. A write
+     * that checks and stores no fences (direct mode) passes its fields to HMGET and HSET as they are,
+     * without building Lua tables for them.
      */
     static final String WRITE_SCRIPT = """
             local key = KEYS[1]
             local checks = tonumber(ARGV[6])
-            local names = {'v', 'l'}
-            for j = 1, checks do names[j + 2] = 'f:' .. ARGV[5 + 2 * j] end
-            local stored = redis.call('HMGET', key, unpack(names))
+            local stored
+            if checks == 0 then
+              stored = redis.call('HMGET', key, 'v', 'l')
+            else
+              local names = {'v', 'l'}
+              for j = 1, checks do names[j + 2] = 'f:' .. ARGV[5 + 2 * j] end
+              stored = redis.call('HMGET', key, unpack(names))
+            end
             if (stored[1] or '0') ~= ARGV[1] then return 1 end
             for j = 1, checks do
               local f, o = stored[j + 2], ARGV[6 + 2 * j]
@@ -92,13 +99,18 @@ public final class RedisProfileStore implements ProfileStore {
                 elseif f >= o then return 2 end
               end
             end
-            local fields = {'s', ARGV[3], 'v', ARGV[2], 'l', ARGV[5]}
-            for i = 7 + 2 * checks, #ARGV - 1, 2 do
-              fields[#fields + 1] = 'f:' .. ARGV[i]
-              fields[#fields + 1] = ARGV[i + 1]
-            end
             if stored[1] and stored[2] ~= ARGV[5] then redis.call('DEL', key) end
-            redis.call('HSET', key, unpack(fields))
+            local first = 7 + 2 * checks
+            if first > #ARGV then
+              redis.call('HSET', key, 's', ARGV[3], 'v', ARGV[2], 'l', ARGV[5])
+            else
+              local fields = {'s', ARGV[3], 'v', ARGV[2], 'l', ARGV[5]}
+              for i = first, #ARGV - 1, 2 do
+                fields[#fields + 1] = 'f:' .. ARGV[i]
+                fields[#fields + 1] = ARGV[i + 1]
+              end
+              redis.call('HSET', key, unpack(fields))
+            end
             if ARGV[4] ~= '0' then redis.call('PEXPIRE', key, ARGV[4]) end
             return 0
             """;

@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
  * <pre>
  * ./mvnw -q -B -pl profile-core,profile-redis test-compile exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=io.profilekit.redis.RedisBatchBenchmark [-Dbench.rounds=3 -Dbench.batches=300 -Dbench.warmup=100]
+ *     [-Dbench.jfr=/tmp/profile.jfr]
  * </pre>
  */
 public final class RedisBatchBenchmark {
@@ -43,6 +44,12 @@ public final class RedisBatchBenchmark {
         int batches = Integer.getInteger("bench.batches", 300);
         int rounds = Integer.getInteger("bench.rounds", 3);
         long seed = Long.getLong("bench.seed", 42);
+        String jfr = System.getProperty("bench.jfr"); // a file to write a JFR profile of the run to
+        jdk.jfr.Recording recording = null;
+        if (jfr != null) {
+            recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+            recording.start();
+        }
         ProfileReducer reducer = ProfileReducer.builder()
                 .on("page_view", (e, p) -> p.increment("page_views").set("last_url", e.string("url"))
                         .recent("recent_pages", e.string("url"), 5))
@@ -124,6 +131,11 @@ public final class RedisBatchBenchmark {
                         + " %.0f events/s; Redis/memory %.2f, Redis/plain %.3f, near cache/plain %.3f%n", rounds,
                 best[0], best[1], best[2], best[3], best[1] / best[0], best[1] / best[3], best[2] / best[3]);
         System.out.printf("load average at end: %s%n", loadAverage());
+        if (recording != null) {
+            recording.dump(java.nio.file.Path.of(jfr));
+            recording.close();
+            System.out.printf("JFR profile written to %s%n", jfr);
+        }
     }
 
     private static long timed(Runnable r) {
