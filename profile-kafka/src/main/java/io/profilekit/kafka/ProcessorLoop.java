@@ -3,7 +3,6 @@ package io.profilekit.kafka;
 import io.profilekit.Event;
 import io.profilekit.InvalidEventException;
 import io.profilekit.JsonEventCodec;
-import io.profilekit.ProfileChangeListener;
 import io.profilekit.ProfileEngine;
 import io.profilekit.ProfileStoreException;
 import io.profilekit.RecordResult;
@@ -51,7 +50,8 @@ final class ProcessorLoop implements Runnable {
     private final Duration pollTimeout;
     private final long minBackoffNanos;
     private final long maxBackoffNanos;
-    private final ProfileChangeListener changeSink;
+    /** Queues change records for their own thread; created by {@link #run()}, null without an updates topic. */
+    private volatile ChangePublisher changeSink;
     private final Map<TopicPartition, String> sources = new HashMap<>();
     /** Applied but maybe not yet committed: the next offset to read, per partition. */
     private final Map<TopicPartition, OffsetAndMetadata> applied = new HashMap<>();
@@ -115,21 +115,16 @@ final class ProcessorLoop implements Runnable {
         this.pollTimeout = pollTimeout;
         this.minBackoffNanos = minBackoff.toNanos();
         this.maxBackoffNanos = maxBackoff.toNanos();
-        this.changeSink = updatesTopic == null ? null : change -> {
-            producer.send(new ProducerRecord<>(updatesTopic, change.userId(), ChangeRecords.encode(change)),
-                    (meta, error) -> {
-                        if (error != null) {
-                            log.warn("change record for user {} not published: {}", change.userId(), error.toString());
-                        }
-                    });
-            changesPublished.incrementAndGet();
-        };
     }
 
     @Override
     public void run() {
         boolean crashed = false;
         try {
+            if (updatesTopic != null) {
+                changeSink = new ChangePublisher(producer, updatesTopic, 16_384, changesPublished,
+                        Thread.currentThread().getName() + "-updates");
+            }
             consumer.subscribe(topics, new Rebalance());
             while (running) {
                 ConsumerRecords<String, byte[]> polled = consumer.poll(pollTimeout);
@@ -163,6 +158,10 @@ final class ProcessorLoop implements Runnable {
     }
 
     void closeClients() {
+        ChangePublisher sink = changeSink;
+        if (sink != null) {
+            sink.close(); // publishes what is queued, before the producer closes
+        }
         try {
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
         } catch (RuntimeException e) {
