@@ -1,6 +1,5 @@
 package io.profilekit.kafka;
 
-import io.profilekit.Event;
 import io.profilekit.InvalidEventException;
 import io.profilekit.JsonEventCodec;
 import io.profilekit.ProfileEngine;
@@ -77,13 +76,18 @@ final class ProcessorLoop implements Runnable {
 
     /** One poll's records: the events to apply, the records they came from, and the offsets to commit. */
     private static final class Batch {
-        final List<SourcedEvent> events = new ArrayList<>();
-        final List<ConsumerRecord<String, byte[]>> origins = new ArrayList<>();
+        final List<SourcedEvent> events;
+        final List<ConsumerRecord<String, byte[]>> origins;
         final Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
         final List<Letter> letters = new ArrayList<>();
         List<RecordResult> results;
         int records;
         boolean finished;
+
+        Batch(int capacity) {
+            events = new ArrayList<>(capacity);
+            origins = new ArrayList<>(capacity);
+        }
 
         void drop(Collection<TopicPartition> partitions) {
             letters.removeIf(l -> partitions.contains(l.from()));
@@ -179,23 +183,24 @@ final class ProcessorLoop implements Runnable {
     }
 
     private void handle(ConsumerRecords<String, byte[]> polled) {
-        Batch batch = new Batch();
-        for (ConsumerRecord<String, byte[]> r : polled) {
-            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-            batch.next.put(tp, new OffsetAndMetadata(r.offset() + 1));
-            if (r.value() == null) {
-                batch.letters.add(new Letter(tp, DeadLetters.of(deadLetterTopic, r,
-                        "value: an event record needs a JSON value, got none")));
-                continue;
+        Batch batch = new Batch(polled.count());
+        for (TopicPartition tp : polled.partitions()) {
+            List<ConsumerRecord<String, byte[]>> records = polled.records(tp);
+            String source = sources.computeIfAbsent(tp, t -> t.topic() + "-" + t.partition());
+            for (ConsumerRecord<String, byte[]> r : records) {
+                if (r.value() == null) {
+                    batch.letters.add(new Letter(tp, DeadLetters.of(deadLetterTopic, r,
+                            "value: an event record needs a JSON value, got none")));
+                    continue;
+                }
+                try {
+                    batch.events.add(new SourcedEvent(codec.decode(r.value()), source, r.offset()));
+                    batch.origins.add(r);
+                } catch (InvalidEventException ex) {
+                    batch.letters.add(new Letter(tp, DeadLetters.of(deadLetterTopic, r, ex.getMessage())));
+                }
             }
-            try {
-                Event e = codec.decode(r.value());
-                batch.events.add(new SourcedEvent(e, sources.computeIfAbsent(tp, t -> t.topic() + "-" + t.partition()),
-                        r.offset()));
-                batch.origins.add(r);
-            } catch (InvalidEventException ex) {
-                batch.letters.add(new Letter(tp, DeadLetters.of(deadLetterTopic, r, ex.getMessage())));
-            }
+            batch.next.put(tp, new OffsetAndMetadata(records.get(records.size() - 1).offset() + 1));
         }
         batch.records = polled.count();
         pending = batch;
