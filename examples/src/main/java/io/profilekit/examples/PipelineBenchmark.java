@@ -41,10 +41,12 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>record-to-readable latency at half the pipeline's rate: open loop, constant rate, HdrHistogram.</li>
  * </ol>
  * Broker, Redis, producer and processor all run on this machine (and the broker in this JVM).
+ * Before (a) and (b), both run once over {@code --warmup-events} other events (default 200,000;
+ * 0 for none), so that the ratio compares warm code with warm code.
  *
  * <pre>
  * ./mvnw -q -pl examples -am compile exec:java -Dexec.mainClass=io.profilekit.examples.PipelineBenchmark \
- *     [-Dexec.args="--events 1000000 --users 1000000 --latency-seconds 15"]
+ *     [-Dexec.args="--events 1000000 --users 1000000 --latency-seconds 15 --warmup-events 200000"]
  * </pre>
  */
 public final class PipelineBenchmark {
