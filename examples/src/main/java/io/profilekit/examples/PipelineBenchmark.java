@@ -41,14 +41,17 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>record-to-readable latency at half the pipeline's rate: open loop, constant rate, HdrHistogram.</li>
  * </ol>
  * Broker, Redis, producer and processor all run on this machine (and the broker in this JVM).
+ * Before (a) and (b), both run once over {@code --warmup-events} other events (default 200,000;
+ * 0 for none), so that the ratio compares warm code with warm code.
  *
  * <pre>
  * ./mvnw -q -pl examples -am compile exec:java -Dexec.mainClass=io.profilekit.examples.PipelineBenchmark \
- *     [-Dexec.args="--events 1000000 --users 1000000 --latency-seconds 15"]
+ *     [-Dexec.args="--events 1000000 --users 1000000 --latency-seconds 15 --warmup-events 200000"]
  * </pre>
  */
 public final class PipelineBenchmark {
     private static final String TOPIC = "bench-events";
+    private static final String WARMUP_TOPIC = "bench-warmup";
 
     private PipelineBenchmark() {
     }
@@ -57,6 +60,7 @@ public final class PipelineBenchmark {
         int events = 1_000_000;
         int users = 1_000_000;
         int latencySeconds = 15;
+        int warmupEvents = 200_000;
         int partitions = 6;
         String bootstrap = null;
         String redisAddress = null;
@@ -67,6 +71,7 @@ public final class PipelineBenchmark {
                 case "--events" -> events = Integer.parseInt(args[i + 1]);
                 case "--users" -> users = Integer.parseInt(args[i + 1]);
                 case "--latency-seconds" -> latencySeconds = Integer.parseInt(args[i + 1]);
+                case "--warmup-events" -> warmupEvents = Integer.parseInt(args[i + 1]);
                 case "--partitions" -> partitions = Integer.parseInt(args[i + 1]);
                 case "--bootstrap-servers" -> bootstrap = args[i + 1];
                 case "--redis" -> redisAddress = args[i + 1];
@@ -78,9 +83,9 @@ public final class PipelineBenchmark {
         List<AutoCloseable> resources = new ArrayList<>();
         try {
             String servers = Pipeline.kafka(bootstrap, resources);
-            TopicSetup.builder().partitions(partitions).eventTopics(List.of(TOPIC)).build().apply(servers);
+            TopicSetup.builder().partitions(partitions).eventTopics(List.of(TOPIC, WARMUP_TOPIC)).build().apply(servers);
             RedisClient redis = memory ? null : Pipeline.redis(redisAddress, resources);
-            run(servers, redis, events, users, latencySeconds, updates, resources);
+            run(servers, redis, events, users, latencySeconds, warmupEvents, updates, resources);
         } finally {
             for (int i = resources.size() - 1; i >= 0; i--) {
                 try {
@@ -93,69 +98,44 @@ public final class PipelineBenchmark {
     }
 
     private static void run(String servers, RedisClient redis, int events, int users, int latencySeconds,
-                            boolean updates, List<AutoCloseable> resources) throws Exception {
+                            int warmupEvents, boolean updates, List<AutoCloseable> resources) throws Exception {
         JsonEventCodec codec = JsonEventCodec.create();
-        System.out.printf("producing %,d events over %,d users (Zipf 1.0) to %s ...%n", events, users, TOPIC);
-        long t0 = System.nanoTime();
         Clickstream stream = new Clickstream(users, 1.0, 7);
-        long bytes = 0;
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers, ProducerConfig.LINGER_MS_CONFIG, 20,
-                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"),
-                new StringSerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < events; i++) {
-                Event e = stream.next();
-                byte[] v = codec.encode(e);
-                bytes += v.length;
-                producer.send(new ProducerRecord<>(TOPIC, e.userId(), v));
-            }
+        if (warmupEvents > 0) {
+            // the same work, on other records, for both the ceiling and the pipeline: JIT, connections, pools
+            produce(servers, codec, WARMUP_TOPIC, new Clickstream(users, 1.0, 11), warmupEvents);
+            ceiling(servers, codec, WARMUP_TOPIC, "bench-ceiling-warmup", warmupEvents, false);
+            ProfileStore warmStore = redis == null ? new InMemoryProfileStore()
+                    : RedisProfileStore.builder(redis).keyPrefix("bench-warmup:" + Long.toString(System.currentTimeMillis(), 36)
+                    + ":").build();
+            ProfileEngine warmEngine = ProfileEngine.builder().reducer(QuickStart.reducer()).store(warmStore).build();
+            pipeline(servers, warmEngine, WARMUP_TOPIC, "bench-pipeline-warmup", warmupEvents, updates, false);
+            warmEngine.close();
+            System.out.printf("warmed up on %,d other events (ceiling and pipeline alike)%n", warmupEvents);
         }
-        double produceSecs = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("produced %,d events (%.1f MB of JSON, %d B each on average) in %.1f s%n", events, bytes / 1e6,
-                bytes / events, produceSecs);
+        produce(servers, codec, TOPIC, stream, events);
 
         // (a) the ceiling: read and decode only
-        double ceiling = ceiling(servers, codec, events);
+        double ceiling = ceiling(servers, codec, TOPIC, "bench-ceiling", events, true);
 
         // (b) the pipeline into Redis (or memory)
         String prefix = "bench:" + Long.toString(System.currentTimeMillis(), 36) + ":";
         ProfileStore store = redis == null ? new InMemoryProfileStore()
                 : RedisProfileStore.builder(redis).keyPrefix(prefix).build();
         ProfileEngine engine = ProfileEngine.builder().reducer(QuickStart.reducer()).store(store).build();
-        KafkaProfileProcessor processor = KafkaProfileProcessor.builder().bootstrapServers(servers)
-                .groupId("bench-pipeline").topics(List.of(TOPIC)).engine(engine)
-                .updatesTopic(updates ? Optional.of(TopicSetup.PROFILE_UPDATES) : Optional.empty()).build();
-        long start = System.nanoTime();
-        processor.start();
-        long lastPrint = start;
-        while (processor.metrics().records() < events) {
-            LockSupport.parkNanos(5_000_000L);
-            if (System.nanoTime() - lastPrint > 5_000_000_000L) {
-                lastPrint = System.nanoTime();
-                ProcessorMetrics m = processor.metrics();
-                System.out.printf("  pipeline: %,d records after %.0f s%n", m.records(), (lastPrint - start) / 1e9);
-            }
-            if (!processor.isRunning()) {
-                throw new IllegalStateException("processor died", processor.failure().orElse(null));
-            }
-        }
-        double pipeSecs = (System.nanoTime() - start) / 1e9;
-        double pipeline = events / pipeSecs;
-        ProcessorMetrics m = processor.metrics();
+        double pipeline = pipeline(servers, engine, TOPIC, "bench-pipeline", events, updates, true);
         System.out.printf("(b) pipeline, exactly-once into " + (redis == null ? "memory" : "Redis")
-                + (updates ? "" : ", no change records") + ": %,d records in %.1f s = %,.0f events/s "
-                        + "(%,d applied, %,d duplicates, %,d batches, %,d change records; applyBatch p50 %.1f ms, p99 %.1f ms)%n",
-                m.records(), pipeSecs, pipeline, m.applied(), m.duplicates(), m.batches(), m.changesPublished(),
-                engine.metrics().applyLatencyNanos().p50() / 1e6, engine.metrics().applyLatencyNanos().p99() / 1e6);
+                + (updates ? "" : ", no change records") + ": %,.0f events/s (applyBatch p50 %.1f ms, p99 %.1f ms)%n",
+                pipeline, engine.metrics().applyLatencyNanos().p50() / 1e6,
+                engine.metrics().applyLatencyNanos().p99() / 1e6);
         System.out.printf("ratio pipeline / ceiling: %.0f %%%n", 100 * pipeline / ceiling);
-        processor.close();
         engine.close();
 
         // (c) on a new processor of the same group, whose engine also times each event
         ReadLatency latency = new ReadLatency();
         ProfileEngine timed = Pipeline.closing(resources, ProfileEngine.builder().reducer(QuickStart.reducer())
                 .store(store).listener(latency).build());
-        processor = Pipeline.closing(resources, KafkaProfileProcessor.builder().bootstrapServers(servers)
+        KafkaProfileProcessor processor = Pipeline.closing(resources, KafkaProfileProcessor.builder().bootstrapServers(servers)
                 .groupId("bench-pipeline").topics(List.of(TOPIC)).engine(timed)
                 .updatesTopic(updates ? Optional.of(TopicSetup.PROFILE_UPDATES) : Optional.empty()).build()).start();
 
@@ -183,7 +163,7 @@ public final class PipelineBenchmark {
                     latency.sent(e.eventId(), System.nanoTime());
                     publisher.publish(e);
                 }
-                LockSupport.parkNanos(200_000L);
+                LockSupport.parkNanos(1_000_000L); // 1 ms between sends: a 200 µs loop would take a core from the pipeline
             }
             publisher.flush();
         }
@@ -198,10 +178,62 @@ public final class PipelineBenchmark {
                 h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
     }
 
-    private static double ceiling(String servers, JsonEventCodec codec, int events) {
+    private static void produce(String servers, JsonEventCodec codec, String topic, Clickstream stream, int events) {
+        System.out.printf("producing %,d events (Zipf 1.0 over users) to %s ...%n", events, topic);
+        long t0 = System.nanoTime();
+        long bytes = 0;
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers, ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < events; i++) {
+                Event e = stream.next();
+                byte[] v = codec.encode(e);
+                bytes += v.length;
+                producer.send(new ProducerRecord<>(topic, e.userId(), v));
+            }
+        }
+        double produceSecs = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("produced %,d events (%.1f MB of JSON, %d B each on average) in %.1f s%n", events, bytes / 1e6,
+                bytes / events, produceSecs);
+    }
+
+    /** Runs a processor over {@code topic} until it has read {@code events} records; its events/s. */
+    private static double pipeline(String servers, ProfileEngine engine, String topic, String group, int events,
+                                   boolean updates, boolean print) {
+        KafkaProfileProcessor processor = KafkaProfileProcessor.builder().bootstrapServers(servers)
+                .groupId(group).topics(List.of(topic)).engine(engine)
+                .updatesTopic(updates ? Optional.of(TopicSetup.PROFILE_UPDATES) : Optional.empty()).build();
+        long start = System.nanoTime();
+        processor.start();
+        long lastPrint = start;
+        while (processor.metrics().records() < events) {
+            LockSupport.parkNanos(5_000_000L);
+            if (print && System.nanoTime() - lastPrint > 5_000_000_000L) {
+                lastPrint = System.nanoTime();
+                ProcessorMetrics m = processor.metrics();
+                System.out.printf("  pipeline: %,d records after %.0f s%n", m.records(), (lastPrint - start) / 1e9);
+            }
+            if (!processor.isRunning()) {
+                throw new IllegalStateException("processor died", processor.failure().orElse(null));
+            }
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        ProcessorMetrics m = processor.metrics();
+        processor.close();
+        if (print) {
+            System.out.printf("(b) pipeline: %,d records in %.1f s (%,d applied, %,d duplicates, %,d batches, "
+                    + "%,d change records)%n", m.records(), secs, m.applied(), m.duplicates(), m.batches(),
+                    m.changesPublished());
+        }
+        return events / secs;
+    }
+
+    private static double ceiling(String servers, JsonEventCodec codec, String topic, String group, int events,
+                                  boolean print) {
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-ceiling");
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
@@ -210,7 +242,7 @@ public final class PipelineBenchmark {
         long checksum = 0;
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
                 new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(TOPIC));
+            consumer.subscribe(List.of(topic));
             while (read < events) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     checksum += codec.decode(r.value()).properties().size();
@@ -220,8 +252,10 @@ public final class PipelineBenchmark {
         }
         double secs = (System.nanoTime() - start) / 1e9;
         double eps = read / secs;
-        System.out.printf("(a) ceiling, bare consumer decoding JSON: %,d records in %.1f s = %,.0f events/s (checksum %d)%n",
-                read, secs, eps, checksum);
+        if (print) {
+            System.out.printf("(a) ceiling, bare consumer decoding JSON: %,d records in %.1f s = %,.0f events/s "
+                    + "(checksum %d)%n", read, secs, eps, checksum);
+        }
         return eps;
     }
 }

@@ -3,6 +3,7 @@ package io.profilekit.kafka;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.profilekit.ProfileChange;
 
 import java.io.ByteArrayOutputStream;
@@ -35,29 +36,51 @@ public final class ChangeRecords {
     public static byte[] encode(ProfileChange change) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(128 + 64 * change.changes().size());
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-            g.writeStartObject();
-            g.writeStringField("userId", change.userId());
-            g.writeNumberField("version", change.version());
-            g.writeObjectFieldStart("changes");
-            for (ProfileChange.AttributeChange c : change.changes()) {
-                g.writeObjectFieldStart(c.name());
-                g.writeFieldName("before");
-                write(g, c.before());
-                g.writeFieldName("after");
-                write(g, c.after());
-                g.writeEndObject();
-            }
-            g.writeEndObject();
-            g.writeArrayFieldStart("causes");
-            for (String id : change.causeEventIds()) {
-                g.writeString(id);
-            }
-            g.writeEndArray();
-            g.writeEndObject();
+            write(g, change);
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory cannot fail", e);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * An encoder for one thread that reuses its output buffer between changes (the same bytes as
+     * {@link #encode}). Not thread-safe.
+     */
+    static final class Encoder {
+        private final ByteArrayBuilder out = new ByteArrayBuilder(1024);
+
+        byte[] encode(ProfileChange change) {
+            out.reset();
+            try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+                write(g, change);
+            } catch (IOException e) {
+                throw new UncheckedIOException("writing to memory cannot fail", e);
+            }
+            return out.toByteArray();
+        }
+    }
+
+    private static void write(JsonGenerator g, ProfileChange change) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("userId", change.userId());
+        g.writeNumberField("version", change.version());
+        g.writeObjectFieldStart("changes");
+        for (ProfileChange.AttributeChange c : change.changes()) {
+            g.writeObjectFieldStart(c.name());
+            g.writeFieldName("before");
+            write(g, c.before());
+            g.writeFieldName("after");
+            write(g, c.after());
+            g.writeEndObject();
+        }
+        g.writeEndObject();
+        g.writeArrayFieldStart("causes");
+        for (String id : change.causeEventIds()) {
+            g.writeString(id);
+        }
+        g.writeEndArray();
+        g.writeEndObject();
     }
 
     private static void write(JsonGenerator g, Optional<Object> value) throws IOException {

@@ -1,9 +1,7 @@
 package io.profilekit.kafka;
 
-import io.profilekit.Event;
 import io.profilekit.InvalidEventException;
 import io.profilekit.JsonEventCodec;
-import io.profilekit.ProfileChangeListener;
 import io.profilekit.ProfileEngine;
 import io.profilekit.ProfileStoreException;
 import io.profilekit.RecordResult;
@@ -51,7 +49,8 @@ final class ProcessorLoop implements Runnable {
     private final Duration pollTimeout;
     private final long minBackoffNanos;
     private final long maxBackoffNanos;
-    private final ProfileChangeListener changeSink;
+    /** Queues change records for their own thread; created by {@link #run()}, null without an updates topic. */
+    private volatile ChangePublisher changeSink;
     private final Map<TopicPartition, String> sources = new HashMap<>();
     /** Applied but maybe not yet committed: the next offset to read, per partition. */
     private final Map<TopicPartition, OffsetAndMetadata> applied = new HashMap<>();
@@ -77,13 +76,18 @@ final class ProcessorLoop implements Runnable {
 
     /** One poll's records: the events to apply, the records they came from, and the offsets to commit. */
     private static final class Batch {
-        final List<SourcedEvent> events = new ArrayList<>();
-        final List<ConsumerRecord<String, byte[]>> origins = new ArrayList<>();
+        final List<SourcedEvent> events;
+        final List<ConsumerRecord<String, byte[]>> origins;
         final Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
         final List<Letter> letters = new ArrayList<>();
         List<RecordResult> results;
         int records;
         boolean finished;
+
+        Batch(int capacity) {
+            events = new ArrayList<>(capacity);
+            origins = new ArrayList<>(capacity);
+        }
 
         void drop(Collection<TopicPartition> partitions) {
             letters.removeIf(l -> partitions.contains(l.from()));
@@ -115,21 +119,16 @@ final class ProcessorLoop implements Runnable {
         this.pollTimeout = pollTimeout;
         this.minBackoffNanos = minBackoff.toNanos();
         this.maxBackoffNanos = maxBackoff.toNanos();
-        this.changeSink = updatesTopic == null ? null : change -> {
-            producer.send(new ProducerRecord<>(updatesTopic, change.userId(), ChangeRecords.encode(change)),
-                    (meta, error) -> {
-                        if (error != null) {
-                            log.warn("change record for user {} not published: {}", change.userId(), error.toString());
-                        }
-                    });
-            changesPublished.incrementAndGet();
-        };
     }
 
     @Override
     public void run() {
         boolean crashed = false;
         try {
+            if (updatesTopic != null) {
+                changeSink = new ChangePublisher(producer, updatesTopic, 16_384, changesPublished,
+                        Thread.currentThread().getName() + "-updates");
+            }
             consumer.subscribe(topics, new Rebalance());
             while (running) {
                 ConsumerRecords<String, byte[]> polled = consumer.poll(pollTimeout);
@@ -163,6 +162,10 @@ final class ProcessorLoop implements Runnable {
     }
 
     void closeClients() {
+        ChangePublisher sink = changeSink;
+        if (sink != null) {
+            sink.close(); // publishes what is queued, before the producer closes
+        }
         try {
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
         } catch (RuntimeException e) {
@@ -180,23 +183,24 @@ final class ProcessorLoop implements Runnable {
     }
 
     private void handle(ConsumerRecords<String, byte[]> polled) {
-        Batch batch = new Batch();
-        for (ConsumerRecord<String, byte[]> r : polled) {
-            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-            batch.next.put(tp, new OffsetAndMetadata(r.offset() + 1));
-            if (r.value() == null) {
-                batch.letters.add(new Letter(tp, DeadLetters.of(deadLetterTopic, r,
-                        "value: an event record needs a JSON value, got none")));
-                continue;
+        Batch batch = new Batch(polled.count());
+        for (TopicPartition tp : polled.partitions()) {
+            List<ConsumerRecord<String, byte[]>> records = polled.records(tp);
+            String source = sources.computeIfAbsent(tp, t -> t.topic() + "-" + t.partition());
+            for (ConsumerRecord<String, byte[]> r : records) {
+                if (r.value() == null) {
+                    batch.letters.add(new Letter(tp, DeadLetters.of(deadLetterTopic, r,
+                            "value: an event record needs a JSON value, got none")));
+                    continue;
+                }
+                try {
+                    batch.events.add(new SourcedEvent(codec.decode(r.value()), source, r.offset()));
+                    batch.origins.add(r);
+                } catch (InvalidEventException ex) {
+                    batch.letters.add(new Letter(tp, DeadLetters.of(deadLetterTopic, r, ex.getMessage())));
+                }
             }
-            try {
-                Event e = codec.decode(r.value());
-                batch.events.add(new SourcedEvent(e, sources.computeIfAbsent(tp, t -> t.topic() + "-" + t.partition()),
-                        r.offset()));
-                batch.origins.add(r);
-            } catch (InvalidEventException ex) {
-                batch.letters.add(new Letter(tp, DeadLetters.of(deadLetterTopic, r, ex.getMessage())));
-            }
+            batch.next.put(tp, new OffsetAndMetadata(records.get(records.size() - 1).offset() + 1));
         }
         batch.records = polled.count();
         pending = batch;

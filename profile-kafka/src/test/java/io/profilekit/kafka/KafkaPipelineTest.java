@@ -95,12 +95,24 @@ class KafkaPipelineTest {
         awaitLeaders(topic);
     }
 
-    /** A producer racing a new topic's leader election can get its batches out of order; wait for the leaders. */
+    /**
+     * A producer racing a new topic's leader election can get its batches out of order; wait for the
+     * leaders, and until each answers for its partition.
+     */
     static void awaitLeaders(String topic) {
         await(WAIT, () -> {
             try {
-                return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
-                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+                var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions();
+                if (!partitions.stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                    return false;
+                }
+                // the leader also serves the partition (its replica manager knows it), not only the metadata
+                Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
+                        new java.util.HashMap<>();
+                partitions.forEach(p -> latest.put(new org.apache.kafka.common.TopicPartition(topic, p.partition()),
+                        org.apache.kafka.clients.admin.OffsetSpec.latest()));
+                admin.listOffsets(latest).all().get();
+                return true;
             } catch (Exception e) {
                 return false;
             }

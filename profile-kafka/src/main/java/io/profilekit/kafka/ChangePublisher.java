@@ -1,0 +1,115 @@
+package io.profilekit.kafka;
+
+import io.profilekit.ProfileChange;
+import io.profilekit.ProfileChangeListener;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Publishes change records from a thread of its own, so that their encoding and the producer's
+ * work (batching, compression) do not run on the processor thread between two store writes.
+ *
+ * <p>The processor thread only queues each change (after the store write, as before); one
+ * thread takes them in that order, so the records of one user stay in order. The queue is bounded:
+ * when the publisher falls behind, the processor thread waits. {@link #close()} publishes what was
+ * queued before returning. As before, change records are best effort with respect to offset
+ * commits: a failed send is logged, not retried.
+ */
+final class ChangePublisher implements ProfileChangeListener, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ChangePublisher.class);
+    private static final int BATCH = 256;
+
+    private final Producer<String, byte[]> producer;
+    private final String topic;
+    private final BlockingQueue<ProfileChange> queue;
+    private final AtomicLong published;
+    private final Thread thread;
+    private volatile boolean closing;
+
+    ChangePublisher(Producer<String, byte[]> producer, String topic, int capacity, AtomicLong published, String name) {
+        this.producer = producer;
+        this.topic = topic;
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.published = published;
+        this.thread = new Thread(this::run, name);
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    @Override
+    public void onChange(ProfileChange change) {
+        try {
+            while (!queue.offer(change, 100, TimeUnit.MILLISECONDS)) {
+                if (!thread.isAlive()) {
+                    throw new IllegalStateException("the change record publisher has stopped");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while queueing a change record", e);
+        }
+    }
+
+    private void run() {
+        ChangeRecords.Encoder encoder = new ChangeRecords.Encoder();
+        List<ProfileChange> taken = new ArrayList<>(BATCH);
+        try {
+            while (true) {
+                ProfileChange first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (closing && queue.isEmpty()) {
+                        return;
+                    }
+                    continue;
+                }
+                taken.add(first);
+                queue.drainTo(taken, BATCH - 1);
+                for (ProfileChange change : taken) {
+                    send(encoder, change);
+                }
+                taken.clear();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("change record publisher stopped", e);
+        }
+    }
+
+    private void send(ChangeRecords.Encoder encoder, ProfileChange change) {
+        try {
+            producer.send(new ProducerRecord<>(topic, change.userId(), encoder.encode(change)), (meta, error) -> {
+                if (error != null) {
+                    log.warn("change record for user {} not published: {}", change.userId(), error.toString());
+                }
+            });
+            published.incrementAndGet();
+        } catch (RuntimeException e) {
+            log.warn("change record for user {} not published: {}", change.userId(), e.toString());
+        }
+    }
+
+    /** Publishes what is queued (waiting up to 10 s), then stops the thread. */
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            log.warn("change record publisher did not drain in 10 s; {} change records dropped", queue.size());
+            thread.interrupt();
+        }
+    }
+}
