@@ -78,6 +78,7 @@ final class BatchApplier {
         ProfileReducer reducer = engine.reducer();
         EngineCounters counters = engine.counters();
         Map<String, int[]> byUser = new LinkedHashMap<>();
+        Map<String, long[]> newestInBatch = new java.util.HashMap<>(4);
         for (int i = 0; i < n; i++) {
             Event e = Objects.requireNonNull(events.get(i), "event");
             List<Violation> violations = engine.validator().validate(e);
@@ -97,7 +98,13 @@ final class BatchApplier {
                 continue;
             }
             long t = e.timestamp().toEpochMilli();
-            long watermark = watermarks.observe(sources != null ? sources[i] : DIRECT_SOURCE, t);
+            // judged against the watermark before this batch, moved by the batch's own earlier
+            // events; the shared watermark moves only once the batch is written, so a batch
+            // retried after a store failure is judged the same way again
+            String source = sources != null ? sources[i] : DIRECT_SOURCE;
+            long[] seen = newestInBatch.computeIfAbsent(source, s -> new long[] {watermarks.newest(s)});
+            long watermark = watermarks.watermark(seen[0]);
+            seen[0] = Math.max(seen[0], t);
             if (t < watermark) {
                 if (lateWatermark == null) {
                     lateWatermark = new long[n];
@@ -134,6 +141,7 @@ final class BatchApplier {
             }
         }
         if (byUser.isEmpty()) {
+            advanceWatermarks(newestInBatch);
             return results;
         }
         long now = engine.clock().millis();
@@ -150,6 +158,7 @@ final class BatchApplier {
             }
             return sessions.advance(w, session, SessionTracker.applied(events, idx, results));
         });
+        advanceWatermarks(newestInBatch);
         if (lateWatermark != null) {
             sideOutput(events, sources, results, lateWatermark);
         }
@@ -161,6 +170,14 @@ final class BatchApplier {
             }
         }
         return results;
+    }
+
+    private void advanceWatermarks(Map<String, long[]> newestInBatch) {
+        newestInBatch.forEach((source, newest) -> {
+            if (newest[0] != Long.MIN_VALUE) {
+                watermarks.advance(source, newest[0]);
+            }
+        });
     }
 
     /**

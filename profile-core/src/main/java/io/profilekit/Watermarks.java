@@ -16,11 +16,20 @@ final class Watermarks {
         this.latenessMillis = latenessMillis;
     }
 
-    /** Records an event time; returns the source's watermark as it stood before this event. */
-    long observe(String source, long eventTime) {
-        AtomicLong max = newest.computeIfAbsent(source, s -> new AtomicLong(Long.MIN_VALUE));
-        long before = max.getAndAccumulate(eventTime, Math::max);
-        return before == Long.MIN_VALUE ? Long.MIN_VALUE : before - latenessMillis;
+    /** The newest event time seen from {@code source}, or {@link Long#MIN_VALUE}. */
+    long newest(String source) {
+        AtomicLong max = newest.get(source);
+        return max == null ? Long.MIN_VALUE : max.get();
+    }
+
+    /** The watermark that a newest event time of {@code newestTime} gives. */
+    long watermark(long newestTime) {
+        return newestTime == Long.MIN_VALUE ? Long.MIN_VALUE : newestTime - latenessMillis;
+    }
+
+    /** Moves a source's newest event time forward (never back). */
+    void advance(String source, long eventTime) {
+        newest.computeIfAbsent(source, s -> new AtomicLong(Long.MIN_VALUE)).accumulateAndGet(eventTime, Math::max);
     }
 
     /** The current watermark of each source, epoch milliseconds. */

@@ -104,6 +104,25 @@ class LateEventsTest {
     }
 
     @Test
+    void aBatchRetriedAfterAStoreFailureIsJudgedAgainstTheSameWatermark() {
+        CountingStore store = new CountingStore(new InMemoryProfileStore());
+        try (ProfileEngine e = ProfileEngine.builder().reducer(views().latePolicy(LatePolicy.DROP).build()).clock(clock)
+                .store(store).allowedLateness(Duration.ofMinutes(5)).storeRetries(0, Duration.ZERO)
+                .scheduler(false).build()) {
+            List<SourcedEvent> batch = List.of(
+                    new SourcedEvent(view("u", Duration.ofMinutes(0), "/first"), "p-0", 0),
+                    new SourcedEvent(view("u", Duration.ofMinutes(10), "/second"), "p-0", 1));
+            store.failNext = new IllegalStateException("connection reset");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> e.applyBatch(batch))
+                    .isInstanceOf(ProfileStoreException.class);
+            assertThat(e.applyBatch(batch)).extracting(RecordResult::outcome)
+                    .containsExactly(Outcome.APPLIED, Outcome.APPLIED);
+            assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(2L);
+            assertThat(e.watermarks()).containsEntry("p-0", T0.plus(Duration.ofMinutes(5)));
+        }
+    }
+
+    @Test
     void aWindowedCountTakesALateEventInItsBucketWhileTheBucketIsInTheWindow() {
         try (ProfileEngine e = engine(views().build(), null)) {
             clock.set(T0.plus(Duration.ofMinutes(100)));

@@ -76,8 +76,13 @@ public final class KafkaProfileProcessor implements AutoCloseable {
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
             p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(b.limits.maxEventBytes() + (1 << 20)));
             p.putAll(b.producerOverrides);
-            producer = new KafkaProducer<>(KafkaEventPublisher.producerConfig(p), new StringSerializer(),
-                    new ByteArraySerializer());
+            try {
+                producer = new KafkaProducer<>(KafkaEventPublisher.producerConfig(p), new StringSerializer(),
+                        new ByteArraySerializer());
+            } catch (RuntimeException e) {
+                consumer.close();
+                throw e;
+            }
         }
         this.loop = new ProcessorLoop(consumer, producer, b.producer == null, b.engine, JsonEventCodec.create(b.limits),
                 List.copyOf(b.topics), b.deadLetterTopic, b.updatesTopic, b.pollTimeout, b.retryBackoff,

@@ -162,14 +162,16 @@ final class ProcessorLoop implements Runnable {
     }
 
     void closeClients() {
-        ChangePublisher sink = changeSink;
-        if (sink != null) {
-            sink.close(); // publishes what is queued, before the producer closes
-        }
+        // the consumer first: leaving the group runs the revoke callback, which may still apply a
+        // pending batch and so queue change records; then the publisher sends everything queued
         try {
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
         } catch (RuntimeException e) {
             log.warn("closing the consumer failed", e);
+        }
+        ChangePublisher sink = changeSink;
+        if (sink != null) {
+            sink.close(); // publishes what is queued, before the producer closes
         }
         if (ownsProducer) {
             producer.close(Duration.ofSeconds(5));
