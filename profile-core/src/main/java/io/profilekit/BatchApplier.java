@@ -281,11 +281,20 @@ final class BatchApplier {
         boolean ok;
         if (so.live() == so.replaced()) {
             return;
-        } else if (so.live() != null) {
-            ok = engine.storeCall(() -> engine.sessionStore().write(so.live()));
-        } else {
-            SessionState r = so.replaced();
-            ok = engine.storeCall(() -> engine.sessionStore().remove(r.userId(), r.sessionId(), r.version()));
+        }
+        try {
+            if (so.live() != null) {
+                ok = engine.storeCall(() -> engine.sessionStore().write(so.live()));
+            } else {
+                SessionState r = so.replaced();
+                ok = engine.storeCall(() -> engine.sessionStore().remove(r.userId(), r.sessionId(), r.version()));
+            }
+        } catch (ProfileStoreException e) {
+            // the profile is written already: retrying the round would see its events as duplicates,
+            // so the failure is reported here and the session store catches up with the next events
+            log.error("session store failed for user {} after the profile was written; the live session"
+                    + " misses this batch's events", (so.live() != null ? so.live() : so.replaced()).userId(), e);
+            return;
         }
         if (!ok) {
             engine.counters().writeConflicts.increment();

@@ -87,6 +87,51 @@ class SessionsTest {
     }
 
     @Test
+    void aSessionStoreFailureAfterTheProfileWriteKeepsTheProfileAndIsReported() {
+        InMemorySessionStore real = new InMemorySessionStore();
+        boolean[] fail = {true};
+        io.profilekit.spi.SessionStore flaky = new io.profilekit.spi.SessionStore() {
+            @Override
+            public java.util.Map<String, io.profilekit.spi.SessionState> loadAll(java.util.Collection<String> ids) {
+                return real.loadAll(ids);
+            }
+
+            @Override
+            public boolean write(io.profilekit.spi.SessionState state) {
+                if (fail[0]) {
+                    throw new IllegalStateException("session store down");
+                }
+                return real.write(state);
+            }
+
+            @Override
+            public boolean remove(String userId, String sessionId, long version) {
+                return real.remove(userId, sessionId, version);
+            }
+
+            @Override
+            public List<io.profilekit.spi.SessionState> idle(long before, int limit) {
+                return real.idle(before, limit);
+            }
+
+            @Override
+            public void erase(String userId) {
+                real.erase(userId);
+            }
+        };
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).scheduler(false)
+                .sessionStore(flaky).sessions(Duration.ofMinutes(30)).build()) {
+            assertThat(e.record(view("u", 0, "/a")).join().applied()).isTrue();
+            assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(1L);
+            assertThat(e.session("u")).isEmpty();
+            assertThat(e.metrics().storeFailures()).isEqualTo(1);
+            fail[0] = false;
+            e.record(view("u", 1, "/b")).join();
+            assertThat(e.session("u").orElseThrow().events()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void duplicatesAndLateEventsOfACommittedSessionDoNotCommitItAgain() {
         try (ProfileEngine e = engine()) {
             List<Event> first = List.of(view("u", 0, "/a"), view("u", 3, "/b"), view("u", 6, "/c"));

@@ -45,12 +45,23 @@ final class ChangePublisher implements ProfileChangeListener, AutoCloseable {
         this.thread.start();
     }
 
+    /** How long {@link #onChange} waits for room in a full queue before it fails that record. */
+    static final java.time.Duration MAX_WAIT = java.time.Duration.ofSeconds(10);
+
     @Override
     public void onChange(ProfileChange change) {
         try {
+            long deadline = System.nanoTime() + MAX_WAIT.toNanos();
             while (!queue.offer(change, 100, TimeUnit.MILLISECONDS)) {
                 if (!thread.isAlive()) {
-                    throw new IllegalStateException("the change record publisher has stopped");
+                    throw new IllegalStateException("the change record publisher has stopped; change of user "
+                            + change.userId() + " not published");
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    // the applying thread holds the engine's locks: fail this record (the engine logs and
+                    // counts it) rather than stall the processor past its poll interval
+                    throw new IllegalStateException("change record queue full for " + MAX_WAIT + "; change of user "
+                            + change.userId() + " not published");
                 }
             }
         } catch (InterruptedException e) {
