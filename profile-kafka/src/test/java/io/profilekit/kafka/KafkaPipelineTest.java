@@ -8,6 +8,7 @@ import io.profilekit.ProfileEngine;
 import io.profilekit.ProfileReducer;
 import io.profilekit.redis.NearCachedProfileStore;
 import io.profilekit.redis.RedisProfileStore;
+import io.profilekit.redis.TestRedis;
 import io.profilekit.spi.ProfileStore;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
