@@ -33,7 +33,7 @@ import java.util.concurrent.locks.LockSupport;
  * them. With no arguments it starts a Kafka broker and a Redis server of its own.
  *
  * <pre>
- * ./mvnw -q -pl examples -am compile exec:java -Dexec.mainClass=io.profilekit.examples.Pipeline
+ * ./mvnw -q -pl examples -am package -DskipTests exec:java -Dexec.mainClass=io.profilekit.examples.Pipeline
  *     [-Dexec.args="--duration 20 --rate 2000 --users 100000
  *                   --bootstrap-servers host:9092 --redis host:6379"]
  * </pre>

@@ -45,7 +45,7 @@ import java.util.concurrent.locks.LockSupport;
  * 0 for none), so that the ratio compares warm code with warm code.
  *
  * <pre>
- * ./mvnw -q -pl examples -am compile exec:java -Dexec.mainClass=io.profilekit.examples.PipelineBenchmark \
+ * ./mvnw -q -pl examples -am package -DskipTests exec:java -Dexec.mainClass=io.profilekit.examples.PipelineBenchmark \
  *     [-Dexec.args="--events 1000000 --users 1000000 --latency-seconds 15 --warmup-events 200000"]
  * </pre>
  */
