@@ -243,7 +243,7 @@ public final class PropertySpec {
 
     private static boolean isInstant(String s) {
         try {
-            Instant.parse(s);
+            io.profilekit.internal.IsoInstant.parse(s);
             return true;
         } catch (DateTimeParseException e) {
             return false;

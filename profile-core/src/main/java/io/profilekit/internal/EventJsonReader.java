@@ -179,7 +179,7 @@ public final class EventJsonReader {
     private Instant readTimestamp(JsonToken t) throws IOException {
         try {
             if (t == JsonToken.VALUE_STRING) {
-                return Instant.parse(parser.getText());
+                return IsoInstant.parse(parser.getText());
             }
             if (t == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
                 return Instant.ofEpochMilli(parser.getLongValue());

@@ -23,7 +23,7 @@ public final class EventJsonWriter {
         g.writeStringField("eventId", event.eventId());
         g.writeStringField("userId", event.userId());
         g.writeStringField("type", event.type());
-        g.writeStringField("timestamp", event.timestamp().toString());
+        g.writeStringField("timestamp", IsoInstant.format(event.timestamp()));
         if (event.sessionId().isPresent()) {
             g.writeStringField("sessionId", event.sessionId().get());
         }
@@ -55,7 +55,7 @@ public final class EventJsonWriter {
         } else if (v instanceof Boolean b) {
             g.writeBoolean(b);
         } else if (v instanceof Instant i) {
-            g.writeString(i.toString());
+            g.writeString(IsoInstant.format(i));
         } else if (v instanceof Map<?, ?> m) {
             writeObject(g, m);
         } else if (v instanceof List<?> list) {

@@ -88,6 +88,29 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
         return size;
     }
 
+    /** The {@code i}-th name in order, {@code 0 <= i < size()}. */
+    public String name(int i) {
+        return names[i];
+    }
+
+    /** The operation of the {@code i}-th name in order. */
+    public Operation operation(int i) {
+        return operations[i];
+    }
+
+    /**
+     * Adopts arrays whose first {@code size} names are strictly increasing and whose operations are
+     * not null (the caller gives the arrays up); null when they are not.
+     */
+    public static SortedAttributes adoptSorted(String[] names, Operation[] operations, int size) {
+        for (int i = 0; i < size; i++) {
+            if (operations[i] == null || names[i] == null || (i > 0 && names[i - 1].compareTo(names[i]) >= 0)) {
+                return null;
+            }
+        }
+        return size == 0 ? EMPTY : new SortedAttributes(names, operations, size);
+    }
+
     @Override
     public void forEach(BiConsumer<? super String, ? super Operation> action) {
         for (int i = 0; i < size; i++) {

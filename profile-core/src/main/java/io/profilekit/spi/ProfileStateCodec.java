@@ -3,6 +3,8 @@ package io.profilekit.spi;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import io.profilekit.internal.IsoInstant;
+import io.profilekit.internal.SortedAttributes;
 import io.profilekit.op.CappedSet;
 import io.profilekit.op.Counter;
 import io.profilekit.op.DecayingScore;
@@ -516,18 +518,17 @@ public final class ProfileStateCodec {
                 raw(",\"last\":");
                 number(s.lastEventTime());
             }
-            Map<String, Operation> attrs = s.attributes();
+            // a ProfileState's attributes are always SortedAttributes: in name order already
+            SortedAttributes attrs = SortedAttributes.copyOf(s.attributes());
             if (!attrs.isEmpty()) {
                 raw(",\"attrs\":{");
-                boolean first = true;
-                for (String name : StateWriter.sortedKeys(attrs)) {
-                    if (!first) {
+                for (int i = 0, n = attrs.size(); i < n; i++) {
+                    if (i > 0) {
                         raw(',');
                     }
-                    first = false;
-                    string(name);
+                    string(attrs.name(i));
                     raw(':');
-                    operation(name, attrs.get(name));
+                    operation(attrs.name(i), attrs.operation(i));
                 }
                 raw('}');
             }
@@ -681,9 +682,15 @@ public final class ProfileStateCodec {
                 string(d.toString());
                 raw('}');
             } else if (value instanceof Instant t) {
-                raw("{\"$t\":");
-                string(t.toString());
-                raw('}');
+                raw("{\"$t\":\"");
+                ensure(32);
+                int end = IsoInstant.format(t, buf, size);
+                if (end < 0) {
+                    raw(t.toString()); // a year beyond 0000-9999: ASCII, nothing to escape
+                } else {
+                    size = end;
+                }
+                raw("\"}");
             } else if (value instanceof List<?> list) {
                 raw('[');
                 boolean first = true;

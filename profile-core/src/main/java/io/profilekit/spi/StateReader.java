@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import io.profilekit.internal.JsonValues;
+import io.profilekit.internal.IsoInstant;
+import io.profilekit.internal.SortedAttributes;
 import io.profilekit.op.CappedSet;
 import io.profilekit.op.Counter;
 import io.profilekit.op.DecayingScore;
@@ -488,7 +490,7 @@ final class StateReader {
                 case "$t" -> {
                     String text = readString();
                     try {
-                        tagged = Instant.parse(text);
+                        tagged = IsoInstant.parse(text);
                     } catch (DateTimeParseException e) {
                         throw error("expected an ISO-8601 instant, got " + JsonValues.describe(text));
                     }
@@ -653,15 +655,25 @@ final class StateReader {
             }
             Map<String, Operation> attrs = Map.of();
             if (skip(",\"attrs\":{")) {
-                attrs = new HashMap<>();
+                String[] names = new String[16];
+                Operation[] ops = new Operation[16];
+                int n = 0;
                 do {
-                    String name = readString();
-                    expect(':');
-                    if (attrs.put(name, operation()) != null) {
-                        throw GIVE_UP;
+                    if (n == names.length) {
+                        names = Arrays.copyOf(names, n * 2);
+                        ops = Arrays.copyOf(ops, n * 2);
                     }
+                    names[n] = name(readString());
+                    expect(':');
+                    ops[n++] = operation();
                 } while (skip(','));
                 expect('}');
+                // the canonical layout has them in strictly increasing order; anything else (a
+                // duplicate name included) is left to the streaming reader
+                attrs = SortedAttributes.adoptSorted(names, ops, n);
+                if (attrs == null) {
+                    throw GIVE_UP;
+                }
             }
             SeenEvents seen = SeenEvents.empty();
             if (skip(",\"seen\":\"")) {
@@ -686,6 +698,24 @@ final class StateReader {
                 throw GIVE_UP;
             }
             return new ProfileState(user, version, attrs, last, seen, fences, erased);
+        }
+
+        /** Recently read attribute names, so that each profile does not hold its own copies. */
+        private static final int NAME_CACHE = 256;
+        private static final String[] NAMES = new String[NAME_CACHE];
+
+        /**
+         * The same String for the same attribute name across profiles: a racy, lossy cache (a slot
+         * may be overwritten by another thread; any String in it is a complete, immutable value).
+         */
+        private static String name(String read) {
+            int slot = read.hashCode() & (NAME_CACHE - 1);
+            String cached = NAMES[slot];
+            if (read.equals(cached)) {
+                return cached;
+            }
+            NAMES[slot] = read;
+            return read;
         }
 
         private SeenEvents seen() {
@@ -916,7 +946,7 @@ final class StateReader {
                 out = new BigDecimal(readString());
                 expect('}');
             } else if (skip("\"$t\":")) {
-                out = Instant.parse(readString());
+                out = IsoInstant.parse(readString());
                 expect('}');
             } else if (skip("\"$m\":{")) {
                 enter();
