@@ -1,7 +1,7 @@
 package io.profilekit;
 
 import io.profilekit.internal.Hashing;
-import io.profilekit.internal.StripedLocks;
+import io.profilekit.internal.UserLocks;
 import io.profilekit.internal.WorkingProfile;
 import io.profilekit.op.Operation;
 import io.profilekit.op.WindowedCount;
@@ -35,7 +35,7 @@ final class BatchApplier {
     static final String DIRECT_SOURCE = "direct";
 
     private final ProfileEngine engine;
-    private final StripedLocks locks = new StripedLocks(1024);
+    private final UserLocks locks = new UserLocks();
     private final Watermarks watermarks;
 
     BatchApplier(ProfileEngine engine) {
@@ -43,7 +43,7 @@ final class BatchApplier {
         this.watermarks = new Watermarks(engine.allowedLateness().toMillis());
     }
 
-    StripedLocks locks() {
+    UserLocks locks() {
         return locks;
     }
 
@@ -186,7 +186,7 @@ final class BatchApplier {
      * that lost a compare-and-set, and retries the whole round when the store fails.
      */
     void run(Collection<String> users, boolean withSessions, ProfileChangeListener batchListener, UserWork work) {
-        int[] held = locks.lock(users);
+        UserLocks.Held held = locks.lock(users);
         try {
             int failures = 0;
             List<String> pending = new ArrayList<>(users);

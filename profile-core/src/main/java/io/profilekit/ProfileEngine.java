@@ -3,6 +3,7 @@ package io.profilekit;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.profilekit.internal.UserLocks;
 import io.profilekit.spi.SessionState;
 import io.profilekit.spi.SessionStore;
 import io.profilekit.spi.ProfileState;
@@ -250,7 +251,7 @@ public final class ProfileEngine implements AutoCloseable {
     public void erase(String userId) {
         Objects.requireNonNull(userId, "userId");
         Instant at = clock.instant();
-        int[] held = applier.locks().lock(List.of(userId));
+        UserLocks.Held held = applier.locks().lock(List.of(userId));
         try {
             storeCall(() -> {
                 store.erase(userId, at);

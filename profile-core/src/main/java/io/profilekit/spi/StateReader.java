@@ -619,6 +619,9 @@ final class StateReader {
         };
         private static final int MAX_DEPTH = 64;
         private static final int MAX_NUMBER = 64;
+        /** Strict JSON number grammar. */
+        private static final java.util.regex.Pattern JSON_NUMBER =
+                java.util.regex.Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
 
         private final byte[] in;
         private int at;
@@ -1008,7 +1011,7 @@ final class StateReader {
             }
             String text = new String(in, start, at - start, StandardCharsets.US_ASCII);
             // strict JSON grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-            if (!text.matches("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?")) {
+            if (!JSON_NUMBER.matcher(text).matches()) {
                 throw GIVE_UP;
             }
             return Double.parseDouble(text);
