@@ -404,6 +404,15 @@ public final class ProfileStateCodec {
             }
         }
 
+        private static final long[] POWERS_OF_TEN = new long[19];
+
+        static {
+            long p = 1;
+            for (int i = 0; i < POWERS_OF_TEN.length; i++, p *= 10) {
+                POWERS_OF_TEN[i] = p;
+            }
+        }
+
         /** A long in decimal, as {@code Long.toString} writes it, two digits per division. */
         void number(long v) {
             ensure(20);
@@ -415,9 +424,10 @@ public final class ProfileStateCodec {
                 buf[size++] = '-';
                 v = -v;
             }
-            int digits = 1;
-            for (long p = 10; digits < 19 && v >= p; p *= 10) {
-                digits++;
+            // about log10 from the bit length, then one comparison to correct it
+            int digits = ((64 - Long.numberOfLeadingZeros(v | 1)) * 1233 >>> 12) + 1;
+            if (digits > 1 && v < POWERS_OF_TEN[digits - 1]) {
+                digits--;
             }
             int i = size + digits;
             size = i;
