@@ -32,8 +32,10 @@ import java.util.regex.Pattern;
  * <pre>
  * ./mvnw -q -B -pl profile-core,profile-redis test-compile exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=io.profilekit.redis.RedisBatchBenchmark [-Dbench.rounds=3 -Dbench.batches=300 -Dbench.warmup=100]
- *     [-Dbench.jfr=/tmp/profile.jfr]
+ *     [-Dbench.writesPerCall=64,128,256] [-Dbench.jfr=/tmp/profile.jfr]
  * </pre>
+ * {@code bench.writesPerCall} sets how many users one write script call takes (the store's default
+ * when not given); with several values, the rounds take them in turn.
  */
 public final class RedisBatchBenchmark {
     static final int USERS = 1_000_000;
@@ -45,6 +47,8 @@ public final class RedisBatchBenchmark {
         int rounds = Integer.getInteger("bench.rounds", 3);
         long seed = Long.getLong("bench.seed", 42);
         String jfr = System.getProperty("bench.jfr"); // a file to write a JFR profile of the run to
+        int[] writesPerCall = Arrays.stream(System.getProperty("bench.writesPerCall",
+                Integer.toString(RedisProfileStore.WRITES_PER_CALL)).split(",")).mapToInt(Integer::parseInt).toArray();
         jdk.jfr.Recording recording = null;
         if (jfr != null) {
             recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
@@ -65,10 +69,14 @@ public final class RedisBatchBenchmark {
         try (TestRedis redis = TestRedis.start(false); RedisClient client = redis.client()) {
             for (int round = 1; round <= rounds; round++) {
                 client.flushAll();
-                RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix("bench:").build();
+                int callSize = writesPerCall[(round - 1) % writesPerCall.length];
+                RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix("bench:").writesPerCall(callSize)
+                        .build();
                 TimedStore timed = new TimedStore(store);
-                NearCachedProfileStore near = NearCachedProfileStore.builder(
-                                RedisProfileStore.builder(client).keyPrefix("near:").build())
+                // counts the near cache's writes to Redis, which run the same script
+                TimedStore nearWrites = new TimedStore(RedisProfileStore.builder(client).keyPrefix("near:")
+                        .writesPerCall(callSize).build());
+                NearCachedProfileStore near = NearCachedProfileStore.builder(nearWrites)
                         .maximumSize(200_000).maxStaleness(Duration.ofSeconds(5)).build();
                 long[] nanos = new long[4];
                 long trips0 = 0;
@@ -84,6 +92,7 @@ public final class RedisBatchBenchmark {
                             trips0 = store.roundTrips();
                             hits0 = near.hits();
                             timed.reset();
+                            nearWrites.reset();
                             stats0.putAll(commandStats(client));
                         }
                         List<Event> batch = all.get(b);
@@ -105,9 +114,9 @@ public final class RedisBatchBenchmark {
                     rate[i] = events / (nanos[i] / 1e9);
                     best[i] = Math.max(best[i], rate[i]);
                 }
-                System.out.printf("round %d (load %s): in memory %.0f | on Redis %.0f | Redis + near cache %.0f"
+                System.out.printf("round %d (load %s, %d users per write script call): in memory %.0f | on Redis %.0f | Redis + near cache %.0f"
                                 + " | plain HSET pipeline %.0f events/s%n",
-                        round, loadAverage(), rate[0], rate[1], rate[2], rate[3]);
+                        round, loadAverage(), callSize, rate[0], rate[1], rate[2], rate[3]);
                 System.out.printf("  ratios: Redis/memory %.2f, Redis/plain %.3f; with the near cache: /memory %.2f,"
                                 + " /plain %.3f%n", rate[1] / rate[0], rate[1] / rate[3], rate[2] / rate[0],
                         rate[2] / rate[3]);
@@ -119,8 +128,10 @@ public final class RedisBatchBenchmark {
                         100.0 * (nanos[1] - timed.loadNanos - timed.writeNanos) / nanos[1],
                         (double) timed.users / batches / 2, 100.0 * (near.hits() - hits0) / (timed.users / 2.0));
                 Map<String, long[]> stats = commandStats(client);
-                System.out.printf("  Redis server time per call: EVALSHA %s us (with the commands it runs), HGET %s us,"
-                                + " HSET %s us (plain, and inside the script)%n", perCall(stats0, stats, "evalsha"),
+                long userWrites = timed.writes + nearWrites.writes;
+                System.out.printf("  Redis server time: EVALSHA %s us per user write (with the commands it runs; %s users"
+                                + " per call on average), HGET %s us, HSET %s us per call (plain, and inside the script)%n",
+                        perUserWrite(stats0, stats, userWrites), usersPerCall(stats0, stats, userWrites),
                         perCall(stats0, stats, "hget"), perCall(stats0, stats, "hset"));
                 if (round == rounds) {
                     codecCost(store, all.get(all.size() - 1));
@@ -150,6 +161,7 @@ public final class RedisBatchBenchmark {
         long loadNanos;
         long writeNanos;
         long users;
+        long writes;
 
         TimedStore(io.profilekit.spi.ProfileStore delegate) {
             this.delegate = delegate;
@@ -159,6 +171,7 @@ public final class RedisBatchBenchmark {
             loadNanos = 0;
             writeNanos = 0;
             users = 0;
+            writes = 0;
         }
 
         @Override
@@ -180,6 +193,7 @@ public final class RedisBatchBenchmark {
             } finally {
                 writeNanos += System.nanoTime() - t;
                 users += writes.size();
+                this.writes += writes.size();
             }
         }
 
@@ -241,6 +255,17 @@ public final class RedisBatchBenchmark {
         long[] b = before.getOrDefault(command, new long[2]);
         long[] a = after.getOrDefault(command, new long[2]);
         return a[0] == b[0] ? "?" : String.format("%.2f", (double) (a[1] - b[1]) / (a[0] - b[0]));
+    }
+
+    /** Microseconds of EVALSHA per user written between two snapshots (a call writes many users). */
+    private static String perUserWrite(Map<String, long[]> before, Map<String, long[]> after, long userWrites) {
+        long usec = after.getOrDefault("evalsha", new long[2])[1] - before.getOrDefault("evalsha", new long[2])[1];
+        return userWrites == 0 ? "?" : String.format("%.2f", (double) usec / userWrites);
+    }
+
+    private static String usersPerCall(Map<String, long[]> before, Map<String, long[]> after, long userWrites) {
+        long calls = after.getOrDefault("evalsha", new long[2])[0] - before.getOrDefault("evalsha", new long[2])[0];
+        return calls == 0 ? "?" : String.format("%.1f", (double) userWrites / calls);
     }
 
     private static List<List<Event>> events(Zipf zipf, int batches, long seed) {
