@@ -285,7 +285,7 @@ public final class RedisSessionStore implements SessionStore {
 
         Script(String text) {
             this.text = bytes(text);
-            this.sha = bytes(RedisProfileStore.sha1Hex(text));
+            this.sha = bytes(WriteScript.sha1Hex(text));
         }
 
         /** Runs the script, then {@code after}'s commands, in one pipeline; returns the script's answer. */

@@ -48,7 +48,7 @@ public final class RedisBatchBenchmark {
         long seed = Long.getLong("bench.seed", 42);
         String jfr = System.getProperty("bench.jfr"); // a file to write a JFR profile of the run to
         int[] writesPerCall = Arrays.stream(System.getProperty("bench.writesPerCall",
-                Integer.toString(RedisProfileStore.WRITES_PER_CALL)).split(",")).mapToInt(Integer::parseInt).toArray();
+                Integer.toString(WriteScript.WRITES_PER_CALL)).split(",")).mapToInt(Integer::parseInt).toArray();
         jdk.jfr.Recording recording = null;
         if (jfr != null) {
             recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static io.profilekit.redis.RedisProfileStore.WRITES_PER_CALL;
+import static io.profilekit.redis.WriteScript.WRITES_PER_CALL;
 import static io.profilekit.redis.RedisProfileStoreTest.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -136,7 +136,7 @@ class RedisMultiUserWriteTest {
         RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix).build();
         store.writeAll(List.of(write("before", 0, Map.of(), Duration.ZERO)));
         client.scriptFlush();
-        assertThat(client.scriptExists(List.of(RedisProfileStore.WRITE_SCRIPT_SHA))).containsExactly(false);
+        assertThat(client.scriptExists(List.of(WriteScript.WRITE_SCRIPT_SHA))).containsExactly(false);
         int n = 2 * WRITES_PER_CALL + 5;
         List<ProfileWrite> writes = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -148,7 +148,7 @@ class RedisMultiUserWriteTest {
         assertThat(store.writeAll(writes)).hasSize(n).allMatch(WriteOutcome::written);
         assertThat(store.roundTrips() - trips).as("EVALSHA, then EVAL for the refused calls").isEqualTo(2);
         assertThat(commandCalls("eval") - evals).isEqualTo(3);
-        assertThat(client.scriptExists(List.of(RedisProfileStore.WRITE_SCRIPT_SHA))).containsExactly(true);
+        assertThat(client.scriptExists(List.of(WriteScript.WRITE_SCRIPT_SHA))).containsExactly(true);
         Map<String, ProfileState> loaded = store.loadAll(writes.stream().map(ProfileWrite::userId).toList());
         assertThat(loaded).hasSize(n);
         for (ProfileWrite w : writes) {
@@ -224,10 +224,10 @@ class RedisMultiUserWriteTest {
     @Test
     void callsTakeTheBatchInOrderUpToTheirSize() {
         byte[][] keys = keys("pk:a", "pk:b", "pk:c", "pk:d", "pk:e", "pk:f", "pk:g");
-        assertThat(RedisProfileStore.plan(keys, 3, false))
+        assertThat(WriteScript.plan(keys, 3, false))
                 .containsExactly(new int[] {0, 1, 2}, new int[] {3, 4, 5}, new int[] {6});
-        assertThat(RedisProfileStore.plan(keys, 7, false)).containsExactly(new int[] {0, 1, 2, 3, 4, 5, 6});
-        assertThat(RedisProfileStore.plan(keys, 1, false)).hasSize(7);
+        assertThat(WriteScript.plan(keys, 7, false)).containsExactly(new int[] {0, 1, 2, 3, 4, 5, 6});
+        assertThat(WriteScript.plan(keys, 1, false)).hasSize(7);
     }
 
     @Test
@@ -235,7 +235,7 @@ class RedisMultiUserWriteTest {
         // hash tags put keys in the slot of the tag: {a} and {b} are two slots, the untagged keys their own
         byte[][] keys = keys("pk:{a}1", "pk:{b}1", "pk:{a}2", "pk:x", "pk:{a}3", "pk:{b}2", "pk:{a}4", "pk:{a}5");
         assertThat(JedisClusterCRC16.getSlot("pk:{a}1")).isNotEqualTo(JedisClusterCRC16.getSlot("pk:{b}1"));
-        List<int[]> calls = RedisProfileStore.plan(keys, 2, true);
+        List<int[]> calls = WriteScript.plan(keys, 2, true);
         assertThat(calls).containsExactly(new int[] {0, 2}, new int[] {4, 6}, new int[] {7}, new int[] {1, 5},
                 new int[] {3});
         Map<Integer, Integer> seen = new HashMap<>();

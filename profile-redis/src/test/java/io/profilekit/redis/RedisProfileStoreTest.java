@@ -181,8 +181,8 @@ class RedisProfileStoreTest {
         assertThat(store.writeAll(writes.subList(1, 1000))).hasSize(999).allMatch(WriteOutcome::written);
         assertThat(store.roundTrips() - trips).isEqualTo(1);
         assertThat(commandCalls("evalsha") - evalsha).as("script calls of up to %d users each",
-                RedisProfileStore.WRITES_PER_CALL).isEqualTo((999 + RedisProfileStore.WRITES_PER_CALL - 1)
-                / RedisProfileStore.WRITES_PER_CALL);
+                WriteScript.WRITES_PER_CALL).isEqualTo((999 + WriteScript.WRITES_PER_CALL - 1)
+                / WriteScript.WRITES_PER_CALL);
 
         long hget = commandCalls("hget");
         assertThat(store.loadAll(users)).hasSize(1000);
@@ -200,7 +200,7 @@ class RedisProfileStoreTest {
             for (int batch = 0; batch < 10; batch++) {
                 if (batch == 5) {
                     client.scriptFlush();
-                    assertThat(client.scriptExists(List.of(RedisProfileStore.WRITE_SCRIPT_SHA))).containsExactly(false);
+                    assertThat(client.scriptExists(List.of(WriteScript.WRITE_SCRIPT_SHA))).containsExactly(false);
                 }
                 List<Event> events = new ArrayList<>();
                 for (int i = 0; i < 100; i++, n++) {
@@ -210,7 +210,7 @@ class RedisProfileStoreTest {
             }
             // the batch's 7 users share one script call: it alone is sent again by EVAL, later batches use EVALSHA
             assertThat(commandCalls("eval") - evals).as("EVAL calls after the flush").isEqualTo(1);
-            assertThat(client.scriptExists(List.of(RedisProfileStore.WRITE_SCRIPT_SHA))).containsExactly(true);
+            assertThat(client.scriptExists(List.of(WriteScript.WRITE_SCRIPT_SHA))).containsExactly(true);
             long total = 0;
             for (int u = 0; u < 7; u++) {
                 Profile p = engine.get("user-" + u).orElseThrow();
