@@ -62,6 +62,8 @@ final class ProcessorLoop implements Runnable {
     private volatile boolean paused;
     private volatile long lag;
     private volatile int assigned;
+    /** Asynchronous commits that failed since the last one that succeeded; only the loop thread touches it. */
+    private int commitFailures;
     /** The batch in hand, between decoding and its commit; only the loop thread touches it. */
     private Batch pending;
 
@@ -311,11 +313,25 @@ final class ProcessorLoop implements Runnable {
         appliedEvents.addAndGet(nApplied);
         records.addAndGet(batch.records);
         applied.putAll(batch.next);
-        consumer.commitAsync(Map.copyOf(batch.next), (offsets, error) -> {
-            if (error != null) {
-                log.warn("offset commit failed (the records will be re-read and skipped): {}", error.toString());
+        consumer.commitAsync(Map.copyOf(batch.next), this::committed);
+    }
+
+    /**
+     * The callback of an asynchronous commit (run on the loop's thread, in a later poll). A failed
+     * commit loses nothing: the next one carries later offsets, and records re-read meanwhile are
+     * skipped by their fences. During a rebalance every commit fails, so a run of failures is
+     * logged once when it starts and once when it ends, with its length.
+     */
+    private void committed(Map<TopicPartition, OffsetAndMetadata> offsets, Exception error) {
+        if (error == null) {
+            if (commitFailures > 0) {
+                log.info("offset commits succeed again after {} failed", commitFailures);
+                commitFailures = 0;
             }
-        });
+        } else if (commitFailures++ == 0) {
+            log.warn("offset commit failed, and any that fail after it until one succeeds are only counted "
+                    + "(later commits carry the offsets; records re-read meanwhile are skipped): {}", error.toString());
+        }
     }
 
     private void sendDeadLetters(List<ProducerRecord<String, byte[]>> letters) {
