@@ -133,7 +133,9 @@ public final class Pipeline {
         ProfileEngine reading = closing(resources, ProfileEngine.builder().reducer(QuickStart.reducer())
                 .store(RedisProfileStore.builder(redis).keyPrefix(prefix).build()).build());
         KafkaProfileProcessor processor = closing(resources, KafkaProfileProcessor.builder()
-                .bootstrapServers(bootstrap).groupId("profilekit-demo-" + prefix).engine(applying).build()).start();
+                .bootstrapServers(bootstrap).groupId("profilekit-demo-" + prefix).engine(applying)
+                .consumers(2) // two consumer threads in the group, sharing the engine
+                .build()).start();
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         KafkaEventPublisher publisher = closing(resources, KafkaEventPublisher.builder().properties(p).build());

@@ -36,17 +36,21 @@ import java.util.concurrent.locks.LockSupport;
  * events (Zipf(1.0) over {@code --users} users) to a topic, then
  * <ol>
  *   <li>the ceiling: a bare consumer that reads the topic and only decodes the JSON;</li>
- *   <li>the pipeline: {@link KafkaProfileProcessor} applying the same records to profiles in Redis
- *       with exactly-once effect (fences, dedupe, conditional writes, offset commits, change records);</li>
+ *   <li>the pipeline: {@link KafkaProfileProcessor} with {@code --consumers} consumer threads (default
+ *       1) applying the same records to profiles in Redis with exactly-once effect (fences, dedupe,
+ *       conditional writes, offset commits, change records);</li>
  *   <li>record-to-readable latency at half the pipeline's rate: open loop, constant rate, HdrHistogram.</li>
  * </ol>
  * Broker, Redis, producer and processor all run on this machine (and the broker in this JVM).
  * Before (a) and (b), both run once over {@code --warmup-events} other events (default 200,000;
  * 0 for none), so that the ratio compares warm code with warm code.
+ * With broker, Redis and processor sharing two cores, {@code --consumers 2} measured no better
+ * than 1: the cores, not the waiting for Redis, were the limit (more consumers are meant for a
+ * remote store or spare cores, which this harness does not measure).
  *
  * <pre>
  * ./mvnw -q -pl examples -am package -DskipTests exec:java -Dexec.mainClass=io.profilekit.examples.PipelineBenchmark \
- *     [-Dexec.args="--events 1000000 --users 1000000 --latency-seconds 15 --warmup-events 200000"]
+ *     [-Dexec.args="--events 1000000 --users 1000000 --latency-seconds 15 --warmup-events 200000 --consumers 1"]
  * </pre>
  */
 public final class PipelineBenchmark {
@@ -66,6 +70,7 @@ public final class PipelineBenchmark {
         String redisAddress = null;
         boolean memory = false;
         boolean updates = true;
+        int consumers = 1;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--events" -> events = Integer.parseInt(args[i + 1]);
@@ -77,6 +82,7 @@ public final class PipelineBenchmark {
                 case "--redis" -> redisAddress = args[i + 1];
                 case "--store" -> memory = args[i + 1].equals("memory");
                 case "--change-records" -> updates = Boolean.parseBoolean(args[i + 1]);
+                case "--consumers" -> consumers = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -85,7 +91,7 @@ public final class PipelineBenchmark {
             String servers = Pipeline.kafka(bootstrap, resources);
             TopicSetup.builder().partitions(partitions).eventTopics(List.of(TOPIC, WARMUP_TOPIC)).build().apply(servers);
             RedisClient redis = memory ? null : Pipeline.redis(redisAddress, resources);
-            run(servers, redis, events, users, latencySeconds, warmupEvents, updates, resources);
+            run(servers, redis, events, users, latencySeconds, warmupEvents, updates, consumers, resources);
         } finally {
             for (int i = resources.size() - 1; i >= 0; i--) {
                 try {
@@ -98,7 +104,8 @@ public final class PipelineBenchmark {
     }
 
     private static void run(String servers, RedisClient redis, int events, int users, int latencySeconds,
-                            int warmupEvents, boolean updates, List<AutoCloseable> resources) throws Exception {
+                            int warmupEvents, boolean updates, int consumers, List<AutoCloseable> resources)
+            throws Exception {
         JsonEventCodec codec = JsonEventCodec.create();
         Clickstream stream = new Clickstream(users, 1.0, 7);
         if (warmupEvents > 0) {
@@ -109,7 +116,8 @@ public final class PipelineBenchmark {
                     : RedisProfileStore.builder(redis).keyPrefix("bench-warmup:" + Long.toString(System.currentTimeMillis(), 36)
                     + ":").build();
             ProfileEngine warmEngine = ProfileEngine.builder().reducer(QuickStart.reducer()).store(warmStore).build();
-            pipeline(servers, warmEngine, WARMUP_TOPIC, "bench-pipeline-warmup", warmupEvents, updates, false);
+            pipeline(servers, warmEngine, WARMUP_TOPIC, "bench-pipeline-warmup", warmupEvents, updates, consumers,
+                    false);
             warmEngine.close();
             System.out.printf("warmed up on %,d other events (ceiling and pipeline alike)%n", warmupEvents);
         }
@@ -123,10 +131,10 @@ public final class PipelineBenchmark {
         ProfileStore store = redis == null ? new InMemoryProfileStore()
                 : RedisProfileStore.builder(redis).keyPrefix(prefix).build();
         ProfileEngine engine = ProfileEngine.builder().reducer(QuickStart.reducer()).store(store).build();
-        double pipeline = pipeline(servers, engine, TOPIC, "bench-pipeline", events, updates, true);
+        double pipeline = pipeline(servers, engine, TOPIC, "bench-pipeline", events, updates, consumers, true);
         System.out.printf("(b) pipeline, exactly-once into " + (redis == null ? "memory" : "Redis")
-                + (updates ? "" : ", no change records") + ": %,.0f events/s (applyBatch p50 %.1f ms, p99 %.1f ms)%n",
-                pipeline, engine.metrics().applyLatencyNanos().p50() / 1e6,
+                + (updates ? "" : ", no change records") + ", %d consumer%s: %,.0f events/s (applyBatch p50 %.1f ms, "
+                + "p99 %.1f ms)%n", consumers, consumers == 1 ? "" : "s", pipeline, engine.metrics().applyLatencyNanos().p50() / 1e6,
                 engine.metrics().applyLatencyNanos().p99() / 1e6);
         System.out.printf("ratio pipeline / ceiling: %.0f %%%n", 100 * pipeline / ceiling);
         engine.close();
@@ -136,7 +144,7 @@ public final class PipelineBenchmark {
         ProfileEngine timed = Pipeline.closing(resources, ProfileEngine.builder().reducer(QuickStart.reducer())
                 .store(store).listener(latency).build());
         KafkaProfileProcessor processor = Pipeline.closing(resources, KafkaProfileProcessor.builder().bootstrapServers(servers)
-                .groupId("bench-pipeline").topics(List.of(TOPIC)).engine(timed)
+                .groupId("bench-pipeline").topics(List.of(TOPIC)).engine(timed).consumers(consumers)
                 .updatesTopic(updates ? Optional.of(TopicSetup.PROFILE_UPDATES) : Optional.empty()).build()).start();
 
         // (c) latency at half load, open loop
@@ -145,8 +153,8 @@ public final class PipelineBenchmark {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
         try (KafkaEventPublisher publisher = KafkaEventPublisher.builder().properties(p).defaultTopic(TOPIC)
                 .route("purchase", TOPIC).build()) {
-            System.out.printf("(c) record-to-readable at %,d events/s (half the pipeline's rate) for %d s ...%n", rate,
-                    latencySeconds);
+            System.out.printf("(c) record-to-readable at %,d events/s (half the pipeline's rate), %d consumer%s, "
+                    + "for %d s ...%n", rate, consumers, consumers == 1 ? "" : "s", latencySeconds);
             long warmup = 3_000_000_000L;
             long begin = System.nanoTime();
             long end = begin + warmup + latencySeconds * 1_000_000_000L;
@@ -200,9 +208,9 @@ public final class PipelineBenchmark {
 
     /** Runs a processor over {@code topic} until it has read {@code events} records; its events/s. */
     private static double pipeline(String servers, ProfileEngine engine, String topic, String group, int events,
-                                   boolean updates, boolean print) {
+                                   boolean updates, int consumers, boolean print) {
         KafkaProfileProcessor processor = KafkaProfileProcessor.builder().bootstrapServers(servers)
-                .groupId(group).topics(List.of(topic)).engine(engine)
+                .groupId(group).topics(List.of(topic)).engine(engine).consumers(consumers)
                 .updatesTopic(updates ? Optional.of(TopicSetup.PROFILE_UPDATES) : Optional.empty()).build();
         long start = System.nanoTime();
         processor.start();

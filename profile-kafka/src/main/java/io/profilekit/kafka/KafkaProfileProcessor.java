@@ -2,6 +2,8 @@ package io.profilekit.kafka;
 
 import io.profilekit.EventLimits;
 import io.profilekit.JsonEventCodec;
+import io.profilekit.ProfileChange;
+import io.profilekit.ProfileChangeListener;
 import io.profilekit.ProfileEngine;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
@@ -20,6 +22,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Builds profiles from the event topics: a member of a consumer group that applies each poll's
@@ -28,7 +33,7 @@ import java.util.Properties;
  * <pre>{@code
  * try (ProfileEngine engine = ProfileEngine.builder().reducer(reducer).store(redisStore).build();
  *      KafkaProfileProcessor processor = KafkaProfileProcessor.builder()
- *              .bootstrapServers("127.0.0.1:9092").groupId("profiles").engine(engine).build()) {
+ *              .bootstrapServers("127.0.0.1:9092").groupId("profiles").engine(engine).consumers(2).build()) {
  *     processor.start();
  *     ...
  * }
@@ -41,24 +46,102 @@ import java.util.Properties;
  * rebalance or by a zombie changes nothing. Offsets are committed only after the store write. One
  * change record per changed profile goes to {@code profile-updates} ({@link ChangeRecords}).
  *
- * <p>When the store fails, the processor pauses all its partitions, keeps polling (so the group
- * does not evict it), retries the same batch with a backoff doubling from
- * {@link Builder#retryBackoff} up to {@link Builder#maxRetryBackoff}, and resumes when it
- * succeeds. Nothing is buffered beyond the one batch.
+ * <p>When the store fails, a consumer pauses all its partitions, keeps polling (so the group does
+ * not evict it), retries the same batch with a backoff doubling from {@link Builder#retryBackoff}
+ * up to {@link Builder#maxRetryBackoff}, and resumes when it succeeds. Nothing is buffered beyond
+ * the one batch per consumer.
  *
- * <p>Threads: one consumer thread, created by {@link #start()}. Who closes what: the consumer is
- * always created and closed by the processor; a producer given by {@link Builder#producer} is never
- * closed, one it created is. The engine is never closed. {@link #close()} finishes the batch in
- * hand, commits, and leaves the group. If the thread dies of anything but a store failure (a bug,
- * an {@code Error}), it leaves without committing its batch: the next owner of the partitions
- * re-reads it and the fences skip what was applied.
+ * <p>Threads: {@link Builder#consumers} consumer threads (default one), created by {@link #start()}
+ * and named {@code profilekit-processor-<group>-<i>}, plus one thread that publishes change records.
+ * Each consumer thread has its own {@code KafkaConsumer} in the group and runs everything above on
+ * its own: the group's assignor spreads the partitions over them (and over other instances), and
+ * as a user's events stay on one partition, two threads never apply events of one user at once.
+ * While one thread waits for the store, another can poll, decode and apply. More consumers than
+ * partitions leave some idle. The engine, the producer (dead letters, change records) and the
+ * change record queue are shared. If one thread dies, the others carry on and the group hands
+ * them its partitions; {@link #isRunning()} turns false and {@link #failure()} says why.
+ *
+ * <p>Who closes what: the consumers are always created and closed by the processor; a producer
+ * given by {@link Builder#producer} is never closed, one it created is, after every consumer and
+ * then the change record publisher. The engine is never closed. {@link #close()} finishes each
+ * consumer's batch in hand, commits, and leaves the group. If a thread dies of anything but a store
+ * failure (a bug, an {@code Error}), it leaves without committing its batch: the next owner of its
+ * partitions re-reads it and the fences skip what was applied.
  */
 public final class KafkaProfileProcessor implements AutoCloseable {
-    private final ProcessorLoop loop;
-    private final Thread thread;
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+
+    private final List<ProcessorLoop> loops;
+    private final List<Thread> threads;
+    private final Producer<String, byte[]> producer;
+    private final boolean ownsProducer;
+    private final String updatesTopic;
+    private final String name;
+    private final AtomicLong changesPublished = new AtomicLong();
+    /** Loops whose thread has not ended yet; the last to end closes the shared clients. */
+    private final AtomicInteger live = new AtomicInteger();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** Created by {@link #start()}; null before, or without an updates topic. */
+    private volatile ChangePublisher changePublisher;
     private boolean started;
+    private boolean closed;
 
     private KafkaProfileProcessor(Builder b) {
+        this.name = "profilekit-processor-" + b.groupId;
+        this.updatesTopic = b.updatesTopic;
+        this.ownsProducer = b.producer == null;
+        JsonEventCodec codec = JsonEventCodec.create(b.limits);
+        List<String> topics = List.copyOf(b.topics);
+        List<KafkaConsumer<String, byte[]>> consumers = new ArrayList<>(b.consumers);
+        Producer<String, byte[]> p = b.producer;
+        try {
+            for (int i = 0; i < b.consumers; i++) {
+                consumers.add(new KafkaConsumer<>(consumerConfig(b, i), new StringDeserializer(),
+                        new ByteArrayDeserializer()));
+            }
+            if (p == null) {
+                Properties pc = new Properties();
+                pc.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
+                pc.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(b.limits.maxEventBytes() + (1 << 20)));
+                pc.putAll(b.producerOverrides);
+                p = new KafkaProducer<>(KafkaEventPublisher.producerConfig(pc), new StringSerializer(),
+                        new ByteArraySerializer());
+            }
+        } catch (RuntimeException e) {
+            for (KafkaConsumer<String, byte[]> c : consumers) {
+                try {
+                    c.close();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+        this.producer = p;
+        ProfileChangeListener changes = updatesTopic == null ? null : this::publishChange;
+        List<ProcessorLoop> ls = new ArrayList<>(b.consumers);
+        List<Thread> ts = new ArrayList<>(b.consumers);
+        for (int i = 0; i < b.consumers; i++) {
+            int k = i;
+            ls.add(new ProcessorLoop(consumers.get(i), producer, b.engine, codec, topics, b.deadLetterTopic, changes,
+                    b.pollTimeout, b.retryBackoff, b.maxRetryBackoff, () -> loopEnded(k)));
+        }
+        this.loops = List.copyOf(ls);
+        for (int i = 0; i < loops.size(); i++) {
+            Thread t = new Thread(loops.get(i), name + "-" + i);
+            t.setDaemon(true);
+            ts.add(t);
+        }
+        this.threads = List.copyOf(ts);
+    }
+
+    /**
+     * The settings of consumer {@code i}: the defaults, then the overrides; a {@code client.id} or a
+     * {@code group.instance.id} set by the application gets {@code -i} appended when there are
+     * several consumers: two members of a group cannot share an instance id, and a client id names
+     * one client's metrics.
+     */
+    private static Properties consumerConfig(Builder b, int i) {
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, b.groupId);
@@ -68,27 +151,15 @@ public final class KafkaProfileProcessor implements AutoCloseable {
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.putAll(b.consumerOverrides);
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                new ByteArrayDeserializer());
-        Producer<String, byte[]> producer = b.producer;
-        if (producer == null) {
-            Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
-            p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(b.limits.maxEventBytes() + (1 << 20)));
-            p.putAll(b.producerOverrides);
-            try {
-                producer = new KafkaProducer<>(KafkaEventPublisher.producerConfig(p), new StringSerializer(),
-                        new ByteArraySerializer());
-            } catch (RuntimeException e) {
-                consumer.close();
-                throw e;
+        if (b.consumers > 1) {
+            for (String unique : List.of(ConsumerConfig.CLIENT_ID_CONFIG, ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)) {
+                Object v = c.get(unique);
+                if (v != null) {
+                    c.put(unique, v + "-" + i);
+                }
             }
         }
-        this.loop = new ProcessorLoop(consumer, producer, b.producer == null, b.engine, JsonEventCodec.create(b.limits),
-                List.copyOf(b.topics), b.deadLetterTopic, b.updatesTopic, b.pollTimeout, b.retryBackoff,
-                b.maxRetryBackoff);
-        this.thread = new Thread(loop, "profilekit-processor-" + b.groupId);
-        this.thread.setDaemon(true);
+        return c;
     }
 
     /** A builder. Mutable and not thread-safe. */
@@ -96,51 +167,126 @@ public final class KafkaProfileProcessor implements AutoCloseable {
         return new Builder();
     }
 
-    /** Starts the consumer thread; it joins the group and begins applying events. */
+    /** Starts the consumer threads; each joins the group and begins applying events. */
     public synchronized KafkaProfileProcessor start() {
         if (started) {
             throw new IllegalStateException("already started");
         }
+        if (closed) {
+            throw new IllegalStateException("closed");
+        }
         started = true;
-        thread.start();
+        if (updatesTopic != null) {
+            changePublisher = new ChangePublisher(producer, updatesTopic, 16_384, changesPublished, name + "-updates");
+        }
+        live.set(threads.size());
+        threads.forEach(Thread::start);
         return this;
     }
 
-    /** The counters since start. */
+    /** The counters since start, summed over the consumer threads ({@link ProcessorMetrics#plus}). */
     public ProcessorMetrics metrics() {
-        return loop.metrics();
-    }
-
-    /** Whether the consumer thread is running (started, not closed, not died). */
-    public boolean isRunning() {
-        return thread.isAlive();
-    }
-
-    /** What made the consumer thread die, if it did. */
-    public Optional<Throwable> failure() {
-        return Optional.ofNullable(loop.failure());
+        ProcessorMetrics sum = new ProcessorMetrics(0, 0, 0, 0, 0, changesPublished.get(), 0, 0, 0, false, 0, 0, 0);
+        for (ProcessorLoop loop : loops) {
+            sum = sum.plus(loop.metrics());
+        }
+        return sum;
     }
 
     /**
-     * Stops: finishes the batch in hand (one more try if the store was failing), commits what was
-     * applied, leaves the group, and closes what the processor created. Waits up to 30 s.
+     * Whether every consumer thread is running: started, not closed, none died. False as soon as one
+     * thread has died, even while the others carry on with its partitions.
+     */
+    public boolean isRunning() {
+        for (Thread t : threads) {
+            if (!t.isAlive()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** What made the first consumer thread that died die, if one did. */
+    public Optional<Throwable> failure() {
+        Throwable first = failure.get();
+        if (first == null) {
+            // a thread that failed and is still closing its consumer has not reported yet
+            for (ProcessorLoop loop : loops) {
+                if (loop.failure() != null) {
+                    return Optional.of(loop.failure());
+                }
+            }
+        }
+        return Optional.ofNullable(first);
+    }
+
+    /**
+     * Stops: tells every consumer thread to stop, then each finishes its batch in hand (one more try
+     * if the store was failing), commits what it applied and leaves the group; then the change
+     * records queued are published and what the processor created is closed. Waits up to 30 s in
+     * all.
      */
     @Override
     public synchronized void close() {
-        loop.stop();
-        if (started && Thread.currentThread() != thread) {
+        boolean first = !closed;
+        closed = true;
+        loops.forEach(ProcessorLoop::stop);
+        if (!started) {
+            if (first) {
+                loops.forEach(ProcessorLoop::closeConsumer);
+                closeShared();
+            }
+            return;
+        }
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        for (Thread t : threads) {
+            if (t == Thread.currentThread()) {
+                continue; // closed from a listener on this thread: it stops after the batch in hand
+            }
             try {
-                thread.join(30_000);
+                long left = deadline - System.nanoTime();
+                if (left > 0) {
+                    t.join(Math.max(1, left / 1_000_000));
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                return;
             }
-        } else if (!started) {
-            loop.closeClients();
+        }
+    }
+
+    /** Queues one change record; called by the consumer threads while applying. */
+    private void publishChange(ProfileChange change) {
+        changePublisher.onChange(change);
+    }
+
+    /** On a consumer thread that has closed its consumer; the last one closes the shared clients. */
+    private void loopEnded(int i) {
+        Throwable t = loops.get(i).failure();
+        if (t != null) {
+            failure.compareAndSet(null, t);
+        }
+        if (live.decrementAndGet() == 0) {
+            closeShared();
+        }
+    }
+
+    /** After every consumer: publishes what is queued, then closes the producer if the processor created it. */
+    private void closeShared() {
+        ChangePublisher publisher = changePublisher;
+        if (publisher != null) {
+            publisher.close();
+        }
+        if (ownsProducer) {
+            producer.close(Duration.ofSeconds(5));
         }
     }
 
     /** Builds a {@link KafkaProfileProcessor}. Mutable and not thread-safe; {@link #build()} validates. */
     public static final class Builder {
+        /** The most consumers one processor runs. */
+        public static final int MAX_CONSUMERS = 64;
+
         private ProfileEngine engine;
         private String bootstrapServers;
         private String groupId = "profilekit";
@@ -155,6 +301,7 @@ public final class KafkaProfileProcessor implements AutoCloseable {
         private Duration pollTimeout = Duration.ofMillis(100);
         private Duration retryBackoff = Duration.ofMillis(50);
         private Duration maxRetryBackoff = Duration.ofSeconds(2);
+        private int consumers = 1;
 
         private Builder() {
         }
@@ -162,6 +309,20 @@ public final class KafkaProfileProcessor implements AutoCloseable {
         /** The engine events are applied with. Required; never closed by the processor. */
         public Builder engine(ProfileEngine engine) {
             this.engine = Objects.requireNonNull(engine, "engine");
+            return this;
+        }
+
+        /**
+         * How many consumers (each with its own thread) the processor runs in the group; default 1,
+         * at most {@value #MAX_CONSUMERS}. More than one lets a thread apply a batch while another
+         * waits for the store; more than the partitions of the topics leaves some idle.
+         */
+        public Builder consumers(int consumers) {
+            if (consumers < 1 || consumers > MAX_CONSUMERS) {
+                throw new IllegalArgumentException("consumers must be between 1 and " + MAX_CONSUMERS + ", got "
+                        + consumers);
+            }
+            this.consumers = consumers;
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.profilekit.kafka;
 
 import io.profilekit.InvalidEventException;
 import io.profilekit.JsonEventCodec;
+import io.profilekit.ProfileChangeListener;
 import io.profilekit.ProfileEngine;
 import io.profilekit.ProfileStoreException;
 import io.profilekit.RecordResult;
@@ -32,25 +33,26 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
- * The body of a {@link KafkaProfileProcessor}'s thread: poll, decode, dead-letter, apply, commit;
- * pause and retry while the store fails. Only that thread touches the consumer.
+ * The body of one of a {@link KafkaProfileProcessor}'s consumer threads: poll, decode, dead-letter,
+ * apply, commit; pause and retry while the store fails. Only that thread touches its consumer; the
+ * producer and the change listener may be shared with the processor's other loops.
  */
 final class ProcessorLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ProcessorLoop.class);
 
     private final Consumer<String, byte[]> consumer;
     private final Producer<String, byte[]> producer;
-    private final boolean ownsProducer;
     private final ProfileEngine engine;
     private final JsonEventCodec codec;
     private final List<String> topics;
     private final String deadLetterTopic;
-    private final String updatesTopic;
     private final Duration pollTimeout;
     private final long minBackoffNanos;
     private final long maxBackoffNanos;
-    /** Queues change records for their own thread; created by {@link #run()}, null without an updates topic. */
-    private volatile ChangePublisher changeSink;
+    /** Hears the changes of each applied batch (queues change records); null without an updates topic. */
+    private final ProfileChangeListener changeSink;
+    /** Runs on the loop's thread once it has closed its consumer, whatever made it end. */
+    private final Runnable onExit;
     private final Map<TopicPartition, String> sources = new HashMap<>();
     /** Applied but maybe not yet committed: the next offset to read, per partition. */
     private final Map<TopicPartition, OffsetAndMetadata> applied = new HashMap<>();
@@ -60,6 +62,8 @@ final class ProcessorLoop implements Runnable {
     private volatile boolean paused;
     private volatile long lag;
     private volatile int assigned;
+    /** Asynchronous commits that failed since the last one that succeeded; only the loop thread touches it. */
+    private int commitFailures;
     /** The batch in hand, between decoding and its commit; only the loop thread touches it. */
     private Batch pending;
 
@@ -68,7 +72,6 @@ final class ProcessorLoop implements Runnable {
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong deadLetterFailures = new AtomicLong();
-    private final AtomicLong changesPublished = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong storeFailures = new AtomicLong();
     private final AtomicLong pauses = new AtomicLong();
@@ -105,30 +108,31 @@ final class ProcessorLoop implements Runnable {
     private record Letter(TopicPartition from, ProducerRecord<String, byte[]> record) {
     }
 
-    ProcessorLoop(Consumer<String, byte[]> consumer, Producer<String, byte[]> producer, boolean ownsProducer,
-                  ProfileEngine engine, JsonEventCodec codec, List<String> topics, String deadLetterTopic,
-                  String updatesTopic, Duration pollTimeout, Duration minBackoff, Duration maxBackoff) {
+    /**
+     * @param producer   sends dead letters; neither owned nor closed by the loop
+     * @param changeSink hears each applied batch's changes, or null
+     * @param onExit     runs on the loop's thread after it closed its consumer
+     */
+    ProcessorLoop(Consumer<String, byte[]> consumer, Producer<String, byte[]> producer, ProfileEngine engine,
+                  JsonEventCodec codec, List<String> topics, String deadLetterTopic, ProfileChangeListener changeSink,
+                  Duration pollTimeout, Duration minBackoff, Duration maxBackoff, Runnable onExit) {
         this.consumer = consumer;
         this.producer = producer;
-        this.ownsProducer = ownsProducer;
         this.engine = engine;
         this.codec = codec;
         this.topics = topics;
         this.deadLetterTopic = deadLetterTopic;
-        this.updatesTopic = updatesTopic;
+        this.changeSink = changeSink;
         this.pollTimeout = pollTimeout;
         this.minBackoffNanos = minBackoff.toNanos();
         this.maxBackoffNanos = maxBackoff.toNanos();
+        this.onExit = onExit;
     }
 
     @Override
     public void run() {
         boolean crashed = false;
         try {
-            if (updatesTopic != null) {
-                changeSink = new ChangePublisher(producer, updatesTopic, 16_384, changesPublished,
-                        Thread.currentThread().getName() + "-updates");
-            }
             consumer.subscribe(topics, new Rebalance());
             while (running) {
                 ConsumerRecords<String, byte[]> polled = consumer.poll(pollTimeout);
@@ -145,10 +149,18 @@ final class ProcessorLoop implements Runnable {
             pending = null; // not finished, not committed: leaving the group must not finish it either
             log.error("profile processor stopped without committing its batch in hand: it will be re-read", t);
         } finally {
-            if (!crashed) {
-                finishOnClose();
+            try {
+                if (!crashed) {
+                    finishOnClose();
+                }
+                closeConsumer();
+            } finally {
+                // out of the group: no partitions of its own any more, whatever the callbacks saw
+                assigned = 0;
+                lag = 0;
+                paused = false;
+                onExit.run();
             }
-            closeClients();
         }
     }
 
@@ -161,26 +173,23 @@ final class ProcessorLoop implements Runnable {
         return failure;
     }
 
-    void closeClients() {
-        // the consumer first: leaving the group runs the revoke callback, which may still apply a
-        // pending batch and so queue change records; then the publisher sends everything queued
+    /**
+     * Closes the consumer: leaving the group runs the revoke callback, which may still apply a
+     * pending batch and so queue change records. Called by the loop's thread when it ends, or by the
+     * processor for a loop that never started.
+     */
+    void closeConsumer() {
         try {
             consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
         } catch (RuntimeException e) {
             log.warn("closing the consumer failed", e);
         }
-        ChangePublisher sink = changeSink;
-        if (sink != null) {
-            sink.close(); // publishes what is queued, before the producer closes
-        }
-        if (ownsProducer) {
-            producer.close(Duration.ofSeconds(5));
-        }
     }
 
+    /** This loop's counters; change records are counted by the processor's publisher, so 0 here. */
     ProcessorMetrics metrics() {
         return new ProcessorMetrics(records.get(), appliedEvents.get(), duplicates.get(), deadLettered.get(),
-                deadLetterFailures.get(), changesPublished.get(), batches.get(), storeFailures.get(), pauses.get(),
+                deadLetterFailures.get(), 0, batches.get(), storeFailures.get(), pauses.get(),
                 paused, revocations.get(), assigned, lag);
     }
 
@@ -304,11 +313,25 @@ final class ProcessorLoop implements Runnable {
         appliedEvents.addAndGet(nApplied);
         records.addAndGet(batch.records);
         applied.putAll(batch.next);
-        consumer.commitAsync(Map.copyOf(batch.next), (offsets, error) -> {
-            if (error != null) {
-                log.warn("offset commit failed (the records will be re-read and skipped): {}", error.toString());
+        consumer.commitAsync(Map.copyOf(batch.next), this::committed);
+    }
+
+    /**
+     * The callback of an asynchronous commit (run on the loop's thread, in a later poll). A failed
+     * commit loses nothing: the next one carries later offsets, and records re-read meanwhile are
+     * skipped by their fences. During a rebalance every commit fails, so a run of failures is
+     * logged once when it starts and once when it ends, with its length.
+     */
+    private void committed(Map<TopicPartition, OffsetAndMetadata> offsets, Exception error) {
+        if (error == null) {
+            if (commitFailures > 0) {
+                log.info("offset commits succeed again after {} failed", commitFailures);
+                commitFailures = 0;
             }
-        });
+        } else if (commitFailures++ == 0) {
+            log.warn("offset commit failed, and any that fail after it until one succeeds are only counted "
+                    + "(later commits carry the offsets; records re-read meanwhile are skipped): {}", error.toString());
+        }
     }
 
     private void sendDeadLetters(List<ProducerRecord<String, byte[]>> letters) {

@@ -1,7 +1,8 @@
 package io.profilekit.kafka;
 
 /**
- * A snapshot of a {@link KafkaProfileProcessor}'s counters since it started.
+ * A snapshot of a {@link KafkaProfileProcessor}'s counters since it started, summed over its
+ * consumers when it runs several ({@link #plus}).
  *
  * @param records           records polled and handled (valid or not)
  * @param applied           events applied to profiles
@@ -12,7 +13,7 @@ package io.profilekit.kafka;
  * @param batches           batches applied
  * @param storeFailures     batch applications that failed because the store did, each then retried
  * @param pauses            times the processor paused its partitions because the store failed
- * @param paused            whether its partitions are paused now
+ * @param paused            whether its partitions (those of at least one of its consumers) are paused now
  * @param revocations       rebalances that took partitions away (or lost them)
  * @param assignedPartitions partitions assigned to it now
  * @param lag               records behind the end of the assigned partitions, as of the last poll
@@ -21,4 +22,16 @@ public record ProcessorMetrics(long records, long applied, long duplicates, long
                                long deadLetterFailures, long changesPublished, long batches, long storeFailures,
                                long pauses, boolean paused, long revocations, int assignedPartitions,
                                long lag) {
+
+    /**
+     * The sum of two snapshots, such as those of two consumers or two processors: every count and
+     * the lag added, {@code paused} when either is paused.
+     */
+    public ProcessorMetrics plus(ProcessorMetrics other) {
+        return new ProcessorMetrics(records + other.records, applied + other.applied, duplicates + other.duplicates,
+                deadLettered + other.deadLettered, deadLetterFailures + other.deadLetterFailures,
+                changesPublished + other.changesPublished, batches + other.batches,
+                storeFailures + other.storeFailures, pauses + other.pauses, paused || other.paused,
+                revocations + other.revocations, assignedPartitions + other.assignedPartitions, lag + other.lag);
+    }
 }
