@@ -103,7 +103,7 @@ public final class ProfileStateCodec {
      *                                  (for example {@code attrs.visits.n}) and what was wrong
      */
     public static ProfileState decode(byte[] json) {
-        ProfileState fast = StateReader.Fast.tryRead(json);
+        ProfileState fast = FastStateReader.tryRead(json);
         return fast != null ? fast : decodeStreaming(json);
     }
 

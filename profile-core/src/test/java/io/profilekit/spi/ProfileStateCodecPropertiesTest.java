@@ -42,7 +42,7 @@ class ProfileStateCodecPropertiesTest {
     @Property(tries = 300)
     void theFastParserReadsWhatIsWritten(@ForAll("states") ProfileState state) {
         byte[] json = ProfileStateCodec.encode(state);
-        assertThat(StateReader.Fast.tryRead(json)).isNotNull().isEqualTo(state);
+        assertThat(FastStateReader.tryRead(json)).isNotNull().isEqualTo(state);
     }
 
     /**
@@ -56,7 +56,7 @@ class ProfileStateCodecPropertiesTest {
         for (int[] d : damages) {
             json = damage(json, d[0], d[1], (byte) d[2]);
         }
-        ProfileState fast = StateReader.Fast.tryRead(json);
+        ProfileState fast = FastStateReader.tryRead(json);
         net.jqwik.api.statistics.Statistics.collect(fast != null ? "fast parser read it" : "fast parser gave up");
         if (fast != null) {
             assertThat(ProfileStateCodec.decodeStreaming(json)).isEqualTo(fast);

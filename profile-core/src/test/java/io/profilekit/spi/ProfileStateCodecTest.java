@@ -107,7 +107,7 @@ class ProfileStateCodecTest {
     void matchesTheGoldenFile() throws IOException {
         String golden = golden("profile-state-v2.json");
         assertThat(ProfileStateCodec.decode(golden)).isEqualTo(sample());
-        assertThat(StateReader.Fast.tryRead(golden.getBytes(StandardCharsets.UTF_8))).isEqualTo(sample());
+        assertThat(FastStateReader.tryRead(golden.getBytes(StandardCharsets.UTF_8))).isEqualTo(sample());
         assertThat(ProfileStateCodec.encodeToString(sample())).isEqualTo(golden);
     }
 
@@ -123,7 +123,7 @@ class ProfileStateCodecTest {
         String json = ProfileStateCodec.encodeToString(s);
         assertThat(json).isEqualTo(jackson.toString(StandardCharsets.UTF_8))
                 .contains("q\\\"b\\\\s/\\n\\t\\r\\b\\f\\u0001\\u001F\u007f \u00e9 \u2603 \\uD83D\\uDE00 \\uD800");
-        assertThat(StateReader.Fast.tryRead(json.getBytes(StandardCharsets.UTF_8))).isEqualTo(s);
+        assertThat(FastStateReader.tryRead(json.getBytes(StandardCharsets.UTF_8))).isEqualTo(s);
     }
 
     @Test
@@ -131,7 +131,7 @@ class ProfileStateCodecTest {
         String v1 = golden("profile-state-v1.json");
         assertThat(v1).contains("\"seen\":[[1717171716995,42],");
         assertThat(ProfileStateCodec.decode(v1)).isEqualTo(sample());
-        assertThat(StateReader.Fast.tryRead(v1.getBytes(StandardCharsets.UTF_8))).as("left to the streaming reader").isNull();
+        assertThat(FastStateReader.tryRead(v1.getBytes(StandardCharsets.UTF_8))).as("left to the streaming reader").isNull();
     }
 
     @Test
