@@ -113,17 +113,29 @@ final class EngineMaintenance implements AutoCloseable {
         if (deferred == null) {
             return;
         }
-        Map<String, Delta> pending = deferred.drain();
+        long now = engine.clock().millis();
+        Map<String, List<DeferredDeltas.Sealed>> pending = deferred.drain(now);
         if (pending.isEmpty()) {
             return;
         }
-        long now = engine.clock().millis();
-        applier.run(pending.keySet(), false, null, (w, session) -> {
-            if (!w.erasedAfter(now)) {
-                w.apply(pending.get(w.base().userId()), w.base().lastEventTime(), "flush");
-            }
-            return null;
-        });
+        try {
+            applier.run(pending.keySet(), false, null, (w, session) -> {
+                if (w.erasedAfter(now)) {
+                    return null;
+                }
+                for (DeferredDeltas.Sealed s : pending.get(w.base().userId())) {
+                    // remembered like an event id: a write that reached the store before a failure
+                    // is recognised by the retry (and by the next flush) and not applied twice
+                    if (w.remember(s.time(), s.id())) {
+                        w.apply(s.delta(), w.base().lastEventTime(), "flush");
+                    }
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            deferred.requeue(pending);
+            throw e;
+        }
     }
 
     private void checkLatencyAlert() {

@@ -1,5 +1,10 @@
 package io.profilekit;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import java.util.concurrent.atomic.AtomicInteger;
+import io.profilekit.spi.WriteOutcome;
+import io.profilekit.spi.ProfileWrite;
+import io.profilekit.spi.ProfileStore;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -78,6 +83,87 @@ class MonitoringAndFlushTest {
         }
         try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).build()) {
             assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(1L);
+        }
+    }
+
+    /** A store whose writes reach the inner store and then fail, {@code afterWrite} times, then fail before writing, {@code before} times. */
+    static final class FailingAfterWrite extends CountingStore {
+        final AtomicInteger failAfterWrite = new AtomicInteger();
+        final AtomicInteger failBeforeWrite = new AtomicInteger();
+
+        FailingAfterWrite(ProfileStore delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public List<WriteOutcome> writeAll(List<ProfileWrite> batch) {
+            if (failBeforeWrite.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new ProfileStoreException("connection refused");
+            }
+            List<WriteOutcome> out = super.writeAll(batch);
+            if (failAfterWrite.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new ProfileStoreException("connection reset after the write was sent");
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void aFlushWhoseWriteReachedTheStoreBeforeItFailedIsNotAppliedTwiceByTheRetry() {
+        FailingAfterWrite store = new FailingAfterWrite(new InMemoryProfileStore());
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
+                .storeRetries(2, Duration.ZERO).flushInterval(Duration.ofSeconds(1)).build()) {
+            for (int i = 0; i < 10; i++) {
+                e.record(view("u", i)).join();
+                e.record(view("v", i)).join();
+            }
+            store.failAfterWrite.set(1);
+            e.flush();
+            assertThat(store.failAfterWrite.get()).as("the failure happened").isZero();
+            assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(10L);
+            assertThat(e.get("v").orElseThrow().getLong("page_views")).contains(10L);
+            assertThat(e.get("u").orElseThrow().getList("recent_pages")).containsExactly("/p9", "/p8", "/p7", "/p6", "/p5");
+        }
+    }
+
+    @Test
+    void aFlushThatFailsPastItsRetriesIsAppliedOnceByTheNextFlush() {
+        FailingAfterWrite store = new FailingAfterWrite(new InMemoryProfileStore());
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
+                .storeRetries(1, Duration.ZERO).flushInterval(Duration.ofSeconds(1)).build()) {
+            for (int i = 0; i < 4; i++) {
+                e.record(view("u", i)).join();
+            }
+            // the write reaches the store and then fails; the retry cannot even load: flush gives up
+            store.failAfterWrite.set(1);
+            store.beforeWrite = batch -> store.failNext = new ProfileStoreException("connection refused");
+            assertThatThrownBy(e::flush).isInstanceOf(ProfileStoreException.class).hasMessageContaining("refused");
+            store.beforeWrite = batch -> { };
+            assertThat(e.get("u").orElseThrow().getLong("page_views")).as("written before the failure").contains(4L);
+            // more events meanwhile, then a flush on a healthy store: the first delta is not applied again
+            for (int i = 4; i < 6; i++) {
+                e.record(view("u", i)).join();
+            }
+            e.flush();
+            assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(6L);
+            e.flush();
+            assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(6L);
+        }
+    }
+
+    @Test
+    void aFlushThatFailedBeforeWritingIsAppliedByTheNextFlush() {
+        FailingAfterWrite store = new FailingAfterWrite(new InMemoryProfileStore());
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
+                .storeRetries(0, Duration.ZERO).flushInterval(Duration.ofSeconds(1)).build()) {
+            for (int i = 0; i < 3; i++) {
+                e.record(view("u", i)).join();
+            }
+            store.failBeforeWrite.set(1);
+            assertThatThrownBy(e::flush).isInstanceOf(ProfileStoreException.class);
+            assertThat(e.get("u").orElseThrow().has("page_views")).as("nothing written yet").isFalse();
+            e.flush();
+            assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(3L);
         }
     }
 }

@@ -65,8 +65,10 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code DefaultJedisClientConfig} ({@code socketTimeoutMillis}, {@code connectionTimeoutMillis},
  * {@code ssl}, {@code user}, {@code password}). Any Jedis failure (connection refused, timeout,
  * script error) surfaces as {@link ProfileStoreException} with the Jedis exception as its cause; an
- * error on one user's key (such as {@code WRONGTYPE}) names that key and leaves the other users of
- * the call written or not as their own checks decide.
+ * error on one user's key (such as {@code WRONGTYPE}) fails the whole {@code writeAll} with an
+ * exception naming that key. The other users' writes of the batch may have reached Redis before
+ * such a failure (each one atomic): the engine's retry recognises them by their event ids and
+ * fences, so nothing is applied twice.
  *
  * <p>Thread-safe, if the client is (Jedis' {@code RedisClient} is: it pools connections).
  * {@link #close()} does nothing: this store never closes the client it was given.
