@@ -128,7 +128,7 @@ public final class KafkaProfileProcessor implements AutoCloseable {
         }
         this.loops = List.copyOf(ls);
         for (int i = 0; i < loops.size(); i++) {
-            Thread t = new Thread(loops.get(i), name + "-" + i);
+            Thread t = b.threadFactory.apply(loops.get(i), name + "-" + i);
             t.setDaemon(true);
             ts.add(t);
         }
@@ -180,7 +180,23 @@ public final class KafkaProfileProcessor implements AutoCloseable {
             changePublisher = new ChangePublisher(producer, updatesTopic, 16_384, changesPublished, name + "-updates");
         }
         live.set(threads.size());
-        threads.forEach(Thread::start);
+        for (int i = 0; i < threads.size(); i++) {
+            try {
+                threads.get(i).start();
+            } catch (RuntimeException | Error e) {
+                // no thread for this consumer and the ones after it: the started ones are stopped, the
+                // rest closed here, and the last to end closes the shared clients
+                closed = true;
+                loops.forEach(ProcessorLoop::stop);
+                for (int j = i; j < threads.size(); j++) {
+                    loops.get(j).closeConsumer();
+                    if (live.decrementAndGet() == 0) {
+                        closeShared();
+                    }
+                }
+                throw e;
+            }
+        }
         return this;
     }
 
@@ -301,6 +317,7 @@ public final class KafkaProfileProcessor implements AutoCloseable {
         private Duration pollTimeout = Duration.ofMillis(100);
         private Duration retryBackoff = Duration.ofMillis(50);
         private Duration maxRetryBackoff = Duration.ofSeconds(2);
+        private java.util.function.BiFunction<Runnable, String, Thread> threadFactory = Thread::new;
         private int consumers = 1;
 
         private Builder() {
@@ -399,6 +416,12 @@ public final class KafkaProfileProcessor implements AutoCloseable {
         /** The longest wait between retries; default 2 s. */
         public Builder maxRetryBackoff(Duration backoff) {
             this.maxRetryBackoff = positive(backoff, "maxRetryBackoff");
+            return this;
+        }
+
+        /** How consumer threads are made (tests make one that cannot start). */
+        Builder threadFactory(java.util.function.BiFunction<Runnable, String, Thread> factory) {
+            this.threadFactory = Objects.requireNonNull(factory, "threadFactory");
             return this;
         }
 
