@@ -55,7 +55,9 @@ final class WriteScript {
                   if nf ~= no then
                     if no then return 2 end
                   elseif nf then
-                    if tonumber(f) >= tonumber(o) then return 2 end
+                    if #f ~= #o then
+                      if #f < #o then return 2 end
+                    elseif f <= o then return 2 end
                   elseif #f ~= #o then
                     if #f > #o then return 2 end
                   elseif f >= o then return 2 end

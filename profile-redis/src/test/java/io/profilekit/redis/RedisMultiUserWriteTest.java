@@ -95,6 +95,24 @@ class RedisMultiUserWriteTest {
     }
 
     @Test
+    void negativeFencesBeyondDoublePrecisionCompareExactly() {
+        String prefix = prefix();
+        RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix).build();
+        long a = -9_007_199_254_740_993L; // -(2^53 + 1): a double cannot tell it from -(2^53)
+        store.writeAll(List.of(write("newer", 0, Map.of("q", a), Duration.ZERO),
+                write("older", 0, Map.of("q", a + 1), Duration.ZERO),
+                write("shorter", 0, Map.of("q", -10L), Duration.ZERO)));
+        List<WriteOutcome> outcomes = store.writeAll(List.of(
+                write("newer", 1, Map.of("q", a + 1), Duration.ZERO),      // -(2^53) is after -(2^53 + 1)
+                write("older", 1, Map.of("q", a), Duration.ZERO),          // -(2^53 + 1) is before -(2^53)
+                write("shorter", 1, Map.of("q", -9L), Duration.ZERO)));    // -9 is after -10
+        assertThat(outcomes).extracting(WriteOutcome::status).containsExactly(WriteOutcome.Status.WRITTEN,
+                WriteOutcome.Status.STALE_FENCE, WriteOutcome.Status.WRITTEN);
+        assertThat(client.hget(prefix + "newer", "f:q")).isEqualTo(Long.toString(a + 1));
+        assertThat(client.hget(prefix + "older", "f:q")).isEqualTo(Long.toString(a + 1));
+    }
+
+    @Test
     void aBatchOfMoreUsersThanOneCallTakesIsStillOneRoundTrip() {
         String prefix = prefix();
         RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix).build();
