@@ -54,7 +54,13 @@ public final class UserLocks {
                 String user = sorted[taken];
                 while (true) {
                     Lock mine = new Lock();
-                    Lock other = held.putIfAbsent(user, mine);
+                    Lock other;
+                    try {
+                        other = held.putIfAbsent(user, mine);
+                    } catch (RuntimeException | Error e) {
+                        held.remove(user, mine); // it may be in the map already (an error while resizing)
+                        throw e;
+                    }
                     if (other == null) {
                         locks[taken] = mine;
                         break;
