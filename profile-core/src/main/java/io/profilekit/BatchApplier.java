@@ -1,6 +1,7 @@
 package io.profilekit;
 
 import io.profilekit.internal.Hashing;
+import io.profilekit.internal.SortedAttributes;
 import io.profilekit.internal.UserLocks;
 import io.profilekit.internal.WorkingProfile;
 import io.profilekit.op.Operation;
@@ -394,26 +395,33 @@ final class BatchApplier {
         if (listeners.isEmpty() || w.causes().isEmpty()) {
             return;
         }
-        Map<String, Operation> before = w.base().attributes();
-        Map<String, Operation> afterAttributes = after.attributes();
+        // a ProfileState's attributes are SortedAttributes: one walk over both in name order, reading
+        // only attributes whose operation object changed, gives the changes sorted by name
+        SortedAttributes before = SortedAttributes.copyOf(w.base().attributes());
+        SortedAttributes afterAttributes = SortedAttributes.copyOf(after.attributes());
         Map<String, Duration> ttls = engine.reducer().ttls();
         List<ProfileChange.AttributeChange> changes = new ArrayList<>();
-        // both maps iterate in name order; only attributes whose operation object changed are read
-        afterAttributes.forEach((name, a) -> {
-            Operation b = before.get(name);
-            if (a != b) {
-                addChange(changes, name, b, a, ttls.get(name), now);
-            }
-        });
-        if (before.size() > 0) {
-            boolean removed = false;
-            for (Map.Entry<String, Operation> e : before.entrySet()) {
-                if (!afterAttributes.containsKey(e.getKey())) {
-                    removed |= addChange(changes, e.getKey(), e.getValue(), null, ttls.get(e.getKey()), now);
+        int i = 0;
+        int j = 0;
+        int nb = before.size();
+        int na = afterAttributes.size();
+        while (i < nb || j < na) {
+            int c = i == nb ? 1 : j == na ? -1 : before.name(i).compareTo(afterAttributes.name(j));
+            if (c == 0) {
+                Operation b = before.operation(i);
+                Operation a = afterAttributes.operation(j);
+                if (a != b) {
+                    addChange(changes, afterAttributes.name(j), b, a, ttls.get(afterAttributes.name(j)), now);
                 }
-            }
-            if (removed) {
-                changes.sort(java.util.Comparator.comparing(ProfileChange.AttributeChange::name));
+                i++;
+                j++;
+            } else if (c < 0) {
+                addChange(changes, before.name(i), before.operation(i), null, ttls.get(before.name(i)), now);
+                i++;
+            } else {
+                addChange(changes, afterAttributes.name(j), null, afterAttributes.operation(j),
+                        ttls.get(afterAttributes.name(j)), now);
+                j++;
             }
         }
         if (changes.isEmpty()) {

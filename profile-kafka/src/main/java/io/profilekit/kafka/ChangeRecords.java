@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import io.profilekit.internal.IsoInstant;
 import io.profilekit.ProfileChange;
 
 import java.io.ByteArrayOutputStream;
@@ -109,7 +110,7 @@ public final class ChangeRecords {
         } else if (v instanceof Boolean b) {
             g.writeBoolean(b);
         } else if (v instanceof Instant i) {
-            g.writeString(i.toString());
+            g.writeString(IsoInstant.format(i));
         } else if (v instanceof Map<?, ?> m) {
             g.writeStartObject();
             for (Map.Entry<?, ?> e : m.entrySet()) {
