@@ -144,38 +144,7 @@ final class FastStateReader {
         }
         byte[] blob = java.util.Base64.getDecoder().decode(Arrays.copyOfRange(in, start, at));
         at++;
-        long[] times = new long[Math.max(1, blob.length / 9)];
-        long[] hashes = new long[times.length];
-        int n = 0;
-        long previous = 0;
-        for (int i = 0; i < blob.length; n++) {
-            long z = 0;
-            for (int shift = 0; ; shift += 7) {
-                if (shift > 63) {
-                    throw GIVE_UP;
-                }
-                byte b = blob[i++];
-                z |= (long) (b & 0x7F) << shift;
-                if (b >= 0) {
-                    break;
-                }
-            }
-            if (i + 8 > blob.length) {
-                throw GIVE_UP;
-            }
-            long h = 0;
-            for (int j = 0; j < 8; j++) {
-                h = (h << 8) | (blob[i++] & 0xff);
-            }
-            if (n == times.length) {
-                times = Arrays.copyOf(times, n * 2);
-                hashes = Arrays.copyOf(hashes, n * 2);
-            }
-            previous += (z >>> 1) ^ -(z & 1);
-            times[n] = previous;
-            hashes[n] = h;
-        }
-        return SeenEvents.adopt(Arrays.copyOf(times, n), Arrays.copyOf(hashes, n));
+        return StateReader.decodeSeenBlob(blob); // an error makes tryRead give up
     }
 
     private Operation operation() {

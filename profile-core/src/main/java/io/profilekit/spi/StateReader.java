@@ -155,6 +155,20 @@ final class StateReader {
         } catch (IllegalArgumentException e) {
             throw error("expected a base64 string: " + e.getMessage());
         }
+        try {
+            return decodeSeenBlob(blob);
+        } catch (IllegalArgumentException e) {
+            throw error(e.getMessage());
+        }
+    }
+
+    /**
+     * The recent event ids from their compact bytes (per id: a zigzag varint time difference, then
+     * the 8-byte hash), for both readers.
+     *
+     * @throws IllegalArgumentException naming the entry when the bytes are cut short or not sorted
+     */
+    static SeenEvents decodeSeenBlob(byte[] blob) {
         long[] times = new long[Math.max(1, blob.length / 9)];
         long[] hashes = new long[times.length];
         int n = 0;
@@ -163,7 +177,7 @@ final class StateReader {
             long z = 0;
             for (int shift = 0; ; shift += 7) {
                 if (at == blob.length || shift > 63) {
-                    throw error("entry " + n + ": bad time difference");
+                    throw new IllegalArgumentException("entry " + n + ": bad time difference");
                 }
                 byte b = blob[at++];
                 z |= (long) (b & 0x7F) << shift;
@@ -172,7 +186,7 @@ final class StateReader {
                 }
             }
             if (at + 8 > blob.length) {
-                throw error("entry " + n + ": expected 8 bytes of hash, got " + (blob.length - at));
+                throw new IllegalArgumentException("entry " + n + ": expected 8 bytes of hash, got " + (blob.length - at));
             }
             long h = 0;
             for (int i = 0; i < 8; i++) {
@@ -186,11 +200,7 @@ final class StateReader {
             times[n] = previous;
             hashes[n] = h;
         }
-        try {
-            return SeenEvents.adopt(Arrays.copyOf(times, n), Arrays.copyOf(hashes, n));
-        } catch (IllegalArgumentException e) {
-            throw error(e.getMessage());
-        }
+        return SeenEvents.adopt(Arrays.copyOf(times, n), Arrays.copyOf(hashes, n));
     }
 
     /** Version 1: a list of {@code [time, hash]} pairs. */
