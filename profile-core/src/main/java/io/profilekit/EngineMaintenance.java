@@ -126,7 +126,13 @@ final class EngineMaintenance implements AutoCloseable {
                 for (DeferredDeltas.Sealed s : pending.get(w.base().userId())) {
                     // remembered like an event id: a write that reached the store before a failure
                     // is recognised by the retry (and by the next flush) and not applied twice
+                    boolean verifiable = w.verifiable(s.time(), s.id());
                     if (w.remember(s.time(), s.id())) {
+                        if (!verifiable) {
+                            // handed back by a failed flush and pushed out of the window since: like
+                            // an event that old, applied and counted
+                            engine.counters().unverifiable.increment();
+                        }
                         w.apply(s.delta(), w.base().lastEventTime(), "flush");
                     }
                 }

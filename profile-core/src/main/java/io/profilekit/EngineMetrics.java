@@ -9,7 +9,8 @@ package io.profilekit;
  * @param erased            events dropped because their user was erased after their time
  * @param late              late events not applied at all (policy DROP or SIDE_OUTPUT)
  * @param unverifiable      events applied although older than everything in the profile's
- *                          recent-id window, so a resend of them could not have been detected
+ *                          recent-id window, so a resend of them could not have been detected (and
+ *                          coalesced deltas given back by a failed flush whose mark left the window)
  * @param lateApplied       late events applied under {@link LatePolicy#APPLY} (all or some attributes)
  * @param lateDropped       late events whose attributes were dropped, all or some ({@link LatePolicy#DROP})
  * @param lateSideOutput    late events handed to the {@link LateEventHandler}
