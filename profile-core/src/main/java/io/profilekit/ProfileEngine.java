@@ -4,10 +4,10 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.profilekit.internal.UserLocks;
-import io.profilekit.spi.SessionState;
-import io.profilekit.spi.SessionStore;
 import io.profilekit.spi.ProfileState;
 import io.profilekit.spi.ProfileStore;
+import io.profilekit.spi.SessionState;
+import io.profilekit.spi.SessionStore;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,19 +1,19 @@
 package io.profilekit;
 
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import java.util.concurrent.atomic.AtomicInteger;
-import io.profilekit.spi.WriteOutcome;
-import io.profilekit.spi.ProfileWrite;
 import io.profilekit.spi.ProfileStore;
+import io.profilekit.spi.ProfileWrite;
+import io.profilekit.spi.WriteOutcome;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class MonitoringAndFlushTest {
     static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");

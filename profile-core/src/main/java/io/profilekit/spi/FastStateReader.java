@@ -1,7 +1,7 @@
 package io.profilekit.spi;
 
-import io.profilekit.internal.JsonValues;
 import io.profilekit.internal.IsoInstant;
+import io.profilekit.internal.JsonValues;
 import io.profilekit.internal.SortedAttributes;
 import io.profilekit.op.CappedSet;
 import io.profilekit.op.Counter;

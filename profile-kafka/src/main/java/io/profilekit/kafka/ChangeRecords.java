@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
-import io.profilekit.internal.IsoInstant;
 import io.profilekit.ProfileChange;
+import io.profilekit.internal.IsoInstant;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
