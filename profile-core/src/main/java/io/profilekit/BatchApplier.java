@@ -18,11 +18,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 
@@ -36,8 +38,24 @@ final class BatchApplier {
     static final String DIRECT_SOURCE = "direct";
 
     private final ProfileEngine engine;
+    /** At most this many users' writes of failed store calls are kept to be recognised later. */
+    static final int MAX_UNCERTAIN = 10_000;
+
     private final UserLocks locks = new UserLocks();
     private final Watermarks watermarks;
+    /**
+     * Writes of store calls that failed, by user: each may or may not have reached the store. An
+     * entry is added and taken only under its user's lock.
+     */
+    private final Map<String, Attempt> uncertain = new ConcurrentHashMap<>();
+
+    /** One user's write in a round, with what to finish once the store has it. */
+    private record Attempt(WorkingProfile working, ProfileWrite write, SessionTracker.Outcome session, UserWork work) {
+    }
+
+    /** A write the store took, whose change the listeners hear once the locks are released. */
+    private record Landed(WorkingProfile working, ProfileState after, long now) {
+    }
 
     BatchApplier(ProfileEngine engine) {
         this.engine = engine;
@@ -184,16 +202,18 @@ final class BatchApplier {
     /**
      * Runs {@code work} for each user under the users' locks: loads profiles (and live sessions)
      * in one call each, writes every changed profile in one call, then the sessions; retries users
-     * that lost a compare-and-set, and retries the whole round when the store fails.
+     * that lost a compare-and-set, and retries the whole round when the store fails. Listeners hear
+     * the changes after the locks are released, so a listener may erase or record for any user.
      */
     void run(Collection<String> users, boolean withSessions, ProfileChangeListener batchListener, UserWork work) {
+        List<Landed> landed = new ArrayList<>();
         UserLocks.Held held = locks.lock(users);
         try {
             int failures = 0;
             List<String> pending = new ArrayList<>(users);
             for (int attempt = 1; ; ) {
                 try {
-                    pending = round(pending, withSessions, batchListener, work);
+                    pending = round(pending, withSessions, work, landed);
                 } catch (ProfileStoreException e) {
                     if (++failures > engine.storeRetries()) {
                         throw e;
@@ -216,6 +236,9 @@ final class BatchApplier {
             }
         } finally {
             locks.unlock(held);
+            if (!landed.isEmpty()) {
+                notifyListeners(landed, batchListener);
+            }
         }
     }
 
@@ -225,26 +248,42 @@ final class BatchApplier {
         }
     }
 
-    /** One load-apply-write round; returns the users to retry. */
-    private List<String> round(List<String> pending, boolean withSessions, ProfileChangeListener batchListener,
-                               UserWork work) {
+    /** One load-apply-write round; returns the users to retry. Adds the users written to {@code landed}. */
+    private List<String> round(List<String> pending, boolean withSessions, UserWork work, List<Landed> landed) {
         EngineCounters counters = engine.counters();
         Map<String, ProfileState> loaded = engine.storeCall(() -> engine.store().loadAll(pending));
         Map<String, SessionState> live = withSessions
                 ? engine.storeCall(() -> engine.sessionStore().loadAll(pending)) : Map.of();
         long now = engine.clock().millis();
         List<ProfileWrite> writes = new ArrayList<>(pending.size());
-        List<WorkingProfile> working = new ArrayList<>(pending.size());
-        List<SessionTracker.Outcome> sessionOutcomes = new ArrayList<>(pending.size());
+        List<Attempt> attempts = new ArrayList<>(pending.size());
+        boolean anyUncertain = !uncertain.isEmpty();
         for (String user : pending) {
             ProfileState base = loaded.get(user);
+            SessionState session = live.get(user);
+            if (anyUncertain) {
+                Attempt earlier = uncertain.remove(user);
+                if (earlier != null && earlier.write.state().equals(base)) {
+                    // a write whose store call failed had reached the store: its events are in the
+                    // profile, so it is finished as if the call had succeeded (change, session)
+                    counters.writesRecovered.increment();
+                    written(earlier, now, landed);
+                    if (earlier.work == work) {
+                        continue; // this very call's work, done
+                    }
+                    // another call's (a batch handed in again, a flush): this one's runs on top
+                    if (earlier.session != null && earlier.session.live() != earlier.session.replaced()) {
+                        session = earlier.session.live();
+                    }
+                }
+            }
             WorkingProfile w = new WorkingProfile(base != null ? base : ProfileState.empty(user),
                     engine.seenEventsCapacity());
-            SessionTracker.Outcome so = work.run(w, live.get(user));
+            SessionTracker.Outcome so = work.run(w, session);
             if (w.changed()) {
-                writes.add(w.toWrite(engine.writeTtl(w.lastEventTime(), now), engine.reducer().ttls(), now));
-                working.add(w);
-                sessionOutcomes.add(so);
+                ProfileWrite write = w.toWrite(engine.writeTtl(w.lastEventTime(), now), engine.reducer().ttls(), now);
+                writes.add(write);
+                attempts.add(new Attempt(w, write, so, work));
             } else if (so != null) {
                 writeSession(so);
             }
@@ -252,30 +291,59 @@ final class BatchApplier {
         if (writes.isEmpty()) {
             return List.of();
         }
-        List<WriteOutcome> outcomes = engine.storeCall(() -> engine.store().writeAll(writes));
+        List<WriteOutcome> outcomes;
+        try {
+            outcomes = engine.storeCall(() -> engine.store().writeAll(writes));
+        } catch (ProfileStoreException e) {
+            // some of the writes may have reached the store; the next load of each user tells
+            rememberUncertain(attempts);
+            throw e;
+        }
         if (outcomes.size() != writes.size()) {
+            rememberUncertain(attempts);
             throw new ProfileStoreException("store returned " + outcomes.size() + " outcomes for "
                     + writes.size() + " writes");
         }
         List<String> retry = new ArrayList<>();
         for (int j = 0; j < outcomes.size(); j++) {
-            WorkingProfile w = working.get(j);
+            Attempt a = attempts.get(j);
             if (outcomes.get(j).written()) {
-                counters.writes.increment();
-                ProfileState written = writes.get(j).state();
-                engine.remember(written);
-                SessionTracker.Outcome so = sessionOutcomes.get(j);
-                if (so != null) {
-                    counters.sessionsCommitted.add(so.committed());
-                    writeSession(so);
-                }
-                notifyListeners(w, written, now, batchListener);
+                written(a, now, landed);
             } else {
                 counters.writeConflicts.increment();
-                retry.add(w.base().userId());
+                retry.add(a.working.base().userId());
             }
         }
         return retry;
+    }
+
+    /** Finishes a write the store took: counts it, refreshes the fallback copy, writes the session. */
+    private void written(Attempt a, long now, List<Landed> landed) {
+        EngineCounters counters = engine.counters();
+        counters.writes.increment();
+        engine.remember(a.write.state());
+        if (a.session != null) {
+            counters.sessionsCommitted.add(a.session.committed());
+            writeSession(a.session);
+        }
+        landed.add(new Landed(a.working, a.write.state(), now));
+    }
+
+    /**
+     * Keeps the writes of a failed store call until the users are loaded again (by a retry of the
+     * round, or by a later batch that retries the events). Bounded: past {@link #MAX_UNCERTAIN}
+     * users, some are forgotten; a forgotten write that had landed only misses its change
+     * notification and session update (its events are then seen as duplicates, never applied twice).
+     */
+    private void rememberUncertain(List<Attempt> attempts) {
+        for (Attempt a : attempts) {
+            uncertain.put(a.working.base().userId(), a);
+        }
+        int excess = uncertain.size() - MAX_UNCERTAIN;
+        for (Iterator<String> it = uncertain.keySet().iterator(); excess > 0 && it.hasNext(); excess--) {
+            it.next();
+            it.remove();
+        }
     }
 
     private void writeSession(SessionTracker.Outcome so) {
@@ -384,7 +452,8 @@ final class BatchApplier {
         return true;
     }
 
-    private void notifyListeners(WorkingProfile w, ProfileState after, long now, ProfileChangeListener batchListener) {
+    /** Tells the listeners of every change written; called with no lock held. */
+    private void notifyListeners(List<Landed> landed, ProfileChangeListener batchListener) {
         List<ProfileChangeListener> listeners = engine.listeners();
         if (batchListener != null) {
             List<ProfileChangeListener> all = new ArrayList<>(listeners.size() + 1);
@@ -392,7 +461,16 @@ final class BatchApplier {
             all.add(batchListener);
             listeners = all;
         }
-        if (listeners.isEmpty() || w.causes().isEmpty()) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        for (Landed l : landed) {
+            notifyListeners(l.working, l.after, l.now, listeners);
+        }
+    }
+
+    private void notifyListeners(WorkingProfile w, ProfileState after, long now, List<ProfileChangeListener> listeners) {
+        if (w.causes().isEmpty()) {
             return;
         }
         // a ProfileState's attributes are SortedAttributes: one walk over both in name order, reading

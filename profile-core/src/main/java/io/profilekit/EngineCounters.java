@@ -21,6 +21,7 @@ final class EngineCounters {
     final LongAdder writes = new LongAdder();
     final LongAdder writeConflicts = new LongAdder();
     final LongAdder storeFailures = new LongAdder();
+    final LongAdder writesRecovered = new LongAdder();
     final LongAdder listenerFailures = new LongAdder();
     final LatencyHistogram applyLatency = new LatencyHistogram();
     final LatencyHistogram eventLag = new LatencyHistogram();
@@ -41,7 +42,7 @@ final class EngineCounters {
     EngineMetrics snapshot() {
         return new EngineMetrics(applied.sum(), duplicates.sum(), rejected.sum(), erased.sum(), late.sum(),
                 unverifiable.sum(), lateApplied.sum(), lateDropped.sum(), lateSideOutput.sum(), tooLateForWindow.sum(),
-                sessionsCommitted.sum(), writes.sum(), writeConflicts.sum(), storeFailures.sum(),
+                sessionsCommitted.sum(), writes.sum(), writeConflicts.sum(), storeFailures.sum(), writesRecovered.sum(),
                 listenerFailures.sum() + lateHandlerFailures.sum(), applyLatency.snapshot(), eventLag.snapshot());
     }
 }

@@ -19,6 +19,8 @@ package io.profilekit;
  * @param writes            profile writes stored
  * @param writeConflicts    writes refused because another writer came first (then retried)
  * @param storeFailures     store calls that failed
+ * @param writesRecovered   writes of a failed store call found in the store when their users were
+ *                          loaded again, and then finished as written (counted in {@code writes} too)
  * @param callbackFailures  listener and late-event handler calls that threw
  * @param applyLatencyNanos how long each {@code record}, {@code recordAll} or {@code applyBatch}
  *                          call took to validate, apply and write: the record-to-applied latency
@@ -27,7 +29,7 @@ package io.profilekit;
 public record EngineMetrics(long applied, long duplicates, long rejected, long erased, long late, long unverifiable,
                             long lateApplied, long lateDropped, long lateSideOutput, long tooLateForWindow,
                             long sessionsCommitted, long writes, long writeConflicts, long storeFailures,
-                            long callbackFailures, LatencySnapshot applyLatencyNanos, LatencySnapshot eventLagNanos) {
+                            long writesRecovered, long callbackFailures, LatencySnapshot applyLatencyNanos, LatencySnapshot eventLagNanos) {
 
     /** Events by outcome, all together. */
     public long events() {
