@@ -224,6 +224,50 @@ class RedisProfileStoreTest {
     }
 
     @Test
+    void writesThatLandedBeforeTheCallFailedAreRecognisedOnReloadAndHeardOnce() {
+        RedisProfileStore redisStore = RedisProfileStore.builder(client).keyPrefix(prefix()).build();
+        AtomicInteger failuresLeft = new AtomicInteger(1);
+        io.profilekit.spi.ProfileStore landsThenFails = new io.profilekit.spi.ProfileStore() {
+            @Override
+            public Map<String, ProfileState> loadAll(java.util.Collection<String> userIds) {
+                return redisStore.loadAll(userIds);
+            }
+
+            @Override
+            public List<WriteOutcome> writeAll(List<ProfileWrite> writes) {
+                List<WriteOutcome> out = redisStore.writeAll(writes);
+                if (failuresLeft.getAndDecrement() > 0) {
+                    throw new JedisConnectionException("connection reset while reading the replies");
+                }
+                return out;
+            }
+
+            @Override
+            public void erase(String userId, Instant erasedAt) {
+                redisStore.erase(userId, erasedAt);
+            }
+        };
+        Map<String, Integer> heard = new java.util.concurrent.ConcurrentHashMap<>();
+        try (ProfileEngine engine = ProfileEngine.builder().reducer(Purchases.REDUCER).store(landsThenFails)
+                .clock(new MutableClock(T0.plusSeconds(3600))).storeRetries(2, Duration.ZERO)
+                .listener(c -> heard.merge(c.userId(), 1, Integer::sum)).build()) {
+            List<io.profilekit.SourcedEvent> batch = new ArrayList<>();
+            for (int i = 0; i < 70; i++) {
+                batch.add(new io.profilekit.SourcedEvent(purchase("lf-" + i, "user-" + (i % 7), i), "user-events-0", i));
+            }
+
+            assertThat(engine.applyBatch(batch)).allMatch(r -> r.applied());
+
+            // the states read back from Redis equal the ones written, fences and recent ids included
+            assertThat(engine.metrics().writesRecovered()).isEqualTo(7);
+            assertThat(heard).hasSize(7).allSatisfy((user, times) -> assertThat(times).as(user).isEqualTo(1));
+            for (int u = 0; u < 7; u++) {
+                assertThat(engine.get("user-" + u).orElseThrow().getLong("purchases")).contains(10L);
+            }
+        }
+    }
+
+    @Test
     void connectionRefusedIsAProfileStoreExceptionWithTheJedisCause() throws Exception {
         int port = TestRedis.freePort();
         try (RedisClient nowhere = RedisClient.create("127.0.0.1", port)) {
