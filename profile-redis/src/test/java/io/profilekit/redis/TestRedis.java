@@ -4,6 +4,7 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.RedisClient;
 import redis.embedded.RedisServer;
+import redis.embedded.core.RedisServerBuilder;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +13,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
@@ -36,18 +38,29 @@ public final class TestRedis implements AutoCloseable {
 
     /** Starts a server, with the append-only file on or with no persistence at all (for benchmarks). */
     public static TestRedis start(boolean appendOnly) {
+        return start(appendOnly, List.of());
+    }
+
+    /**
+     * Starts a server with more {@code redis.conf} lines (TLS, cluster mode...); {@code {dir}} in a
+     * setting stands for the server's data directory.
+     */
+    public static TestRedis start(boolean appendOnly, List<String> settings) {
         try {
             int port = freePort();
             Path dir = Files.createTempDirectory("profilekit-redis-");
-            RedisServer server = RedisServer.newRedisServer()
+            RedisServerBuilder builder = RedisServer.newRedisServer()
                     .port(port)
                     .bind("127.0.0.1")
                     .setting("dir " + dir.toAbsolutePath())
                     .setting(appendOnly ? "appendonly yes" : "appendonly no")
                     .settingIf(appendOnly, "appendfsync always")
                     .setting("save \"\"")
-                    .setting("protected-mode yes")
-                    .build();
+                    .setting("protected-mode yes");
+            for (String setting : settings) {
+                builder.setting(setting.replace("{dir}", dir.toAbsolutePath().toString()));
+            }
+            RedisServer server = builder.build();
             server.start();
             return new TestRedis(port, dir, server);
         } catch (IOException e) {
