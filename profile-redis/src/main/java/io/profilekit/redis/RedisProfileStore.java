@@ -56,7 +56,8 @@ import java.util.concurrent.atomic.LongAdder;
  * ({@code RedisClusterClient}, or the older {@code JedisCluster}) a batch's writes are first grouped
  * by the slot of their key and each call holds users of one slot only. Without hash tags in the
  * user ids, a batch's users fall in different slots and most calls then carry one user, as many
- * calls as users; the pipeline still sends each to its node in one round trip per node.
+ * calls as users; the pipeline still sends each to its node in one round trip per node. Tested
+ * against a real three-master cluster ({@code RedisClusterTest}).
  *
  * <p><b>Erase</b> replaces the profile by a tombstone state (version + 1, the later erase time)
  * that expires after {@link Builder#tombstoneRetention}.
@@ -68,7 +69,8 @@ import java.util.concurrent.atomic.LongAdder;
  * error on one user's key (such as {@code WRONGTYPE}) fails the whole {@code writeAll} with an
  * exception naming that key. The other users' writes of the batch may have reached Redis before
  * such a failure (each one atomic): the engine's retry recognises them by their event ids and
- * fences, so nothing is applied twice.
+ * fences, so nothing is applied twice, and by reading them back, so their change notifications are
+ * not lost either.
  *
  * <p>Thread-safe, if the client is (Jedis' {@code RedisClient} is: it pools connections).
  * {@link #close()} does nothing: this store never closes the client it was given.

@@ -47,7 +47,41 @@ public final class TestRedis implements AutoCloseable {
      */
     public static TestRedis start(boolean appendOnly, List<String> settings) {
         try {
-            int port = freePort();
+            return start(freePort(), appendOnly, settings);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Starts a node in cluster mode, on a free port whose cluster bus port (the port + 10,000, fixed
+     * in this Redis version) is free too.
+     */
+    public static TestRedis startClusterNode() {
+        try {
+            for (int attempt = 0; attempt < 100; attempt++) {
+                int port = freePort();
+                if (port + 10_000 <= 65_535 && isFree(port + 10_000)) {
+                    return start(port, false, List.of("cluster-enabled yes", "cluster-config-file {dir}/nodes.conf",
+                            "cluster-node-timeout 5000"));
+                }
+            }
+            throw new IllegalStateException("no free port pair (port, port + 10000) found on 127.0.0.1");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static TestRedis start(int port, boolean appendOnly, List<String> settings) {
+        try {
             Path dir = Files.createTempDirectory("profilekit-redis-");
             RedisServerBuilder builder = RedisServer.newRedisServer()
                     .port(port)
