@@ -381,12 +381,12 @@ public final class ProfileStateCodec {
         }
 
         /** ASCII text with nothing to escape (field names and punctuation of the format). */
+        @SuppressWarnings("deprecation") // the char-to-byte copy is exactly right for ASCII, and a block copy
         void raw(String ascii) {
             int n = ascii.length();
             ensure(n);
-            for (int i = 0; i < n; i++) {
-                buf[size++] = (byte) ascii.charAt(i);
-            }
+            ascii.getBytes(0, n, buf, size);
+            size += n;
         }
 
         void raw(char c) {
@@ -404,16 +404,10 @@ public final class ProfileStateCodec {
             }
         }
 
-        private static final long[] POWERS_OF_TEN = new long[19];
-
-        static {
-            long p = 1;
-            for (int i = 0; i < POWERS_OF_TEN.length; i++, p *= 10) {
-                POWERS_OF_TEN[i] = p;
-            }
-        }
-
-        /** A long in decimal, as {@code Long.toString} writes it, two digits per division. */
+        /**
+         * A long in decimal, as {@code Long.toString} writes it: split into parts of eight digits
+         * by at most two long divisions, each part written two digits at a time in int arithmetic.
+         */
         void number(long v) {
             ensure(20);
             if (v < 0) {
@@ -424,41 +418,98 @@ public final class ProfileStateCodec {
                 buf[size++] = '-';
                 v = -v;
             }
-            // about log10 from the bit length, then one comparison to correct it
-            int digits = ((64 - Long.numberOfLeadingZeros(v | 1)) * 1233 >>> 12) + 1;
-            if (digits > 1 && v < POWERS_OF_TEN[digits - 1]) {
-                digits--;
+            if (v < EIGHT_DIGITS) {
+                digits((int) v);
+                return;
             }
-            int i = size + digits;
+            long high = v / EIGHT_DIGITS;
+            int low = (int) (v - high * EIGHT_DIGITS);
+            if (high < EIGHT_DIGITS) {
+                digits((int) high);
+            } else {
+                long top = high / EIGHT_DIGITS; // at most 922
+                digits((int) top);
+                eightDigits((int) (high - top * EIGHT_DIGITS));
+            }
+            eightDigits(low);
+        }
+
+        private static final long EIGHT_DIGITS = 100_000_000L;
+
+        /** {@code 0 <= v < 10^9} in decimal, without leading zeros. */
+        private void digits(int v) {
+            int n = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10_000 ? 4 : v < 100_000 ? 5
+                    : v < 1_000_000 ? 6 : v < 10_000_000 ? 7 : v < 100_000_000 ? 8 : 9;
+            int i = size + n;
             size = i;
             while (v >= 100) {
-                long q = v / 100;
-                int r = (int) (v - q * 100);
+                int q = v / 100;
+                int r = v - q * 100;
                 v = q;
                 buf[--i] = PAIRS[2 * r + 1];
                 buf[--i] = PAIRS[2 * r];
             }
             if (v >= 10) {
-                buf[--i] = PAIRS[2 * (int) v + 1];
-                buf[--i] = PAIRS[2 * (int) v];
+                buf[--i] = PAIRS[2 * v + 1];
+                buf[--i] = PAIRS[2 * v];
             } else {
                 buf[--i] = (byte) ('0' + v);
             }
+        }
+
+        /** {@code 0 <= v < 10^8} as exactly eight digits, with leading zeros. */
+        private void eightDigits(int v) {
+            int upper = v / 10_000;
+            int lower = v - upper * 10_000;
+            int a = upper / 100;
+            int b = upper - a * 100;
+            int c = lower / 100;
+            int d = lower - c * 100;
+            byte[] out = buf;
+            int at = size;
+            out[at] = PAIRS[2 * a];
+            out[at + 1] = PAIRS[2 * a + 1];
+            out[at + 2] = PAIRS[2 * b];
+            out[at + 3] = PAIRS[2 * b + 1];
+            out[at + 4] = PAIRS[2 * c];
+            out[at + 5] = PAIRS[2 * c + 1];
+            out[at + 6] = PAIRS[2 * d];
+            out[at + 7] = PAIRS[2 * d + 1];
+            size = at + 8;
         }
 
         /** A JSON string: quotes and control characters escaped as Jackson does, surrogates as \\uXXXX. */
         void string(String s) {
             int n = s.length();
             ensure(n + 2);
+            byte[] out = buf;
+            int at = size;
+            out[at++] = '"';
+            int i = 0;
+            // the common case, printable ASCII with nothing to escape: one check and one store a char
+            for (; i < n; i++) {
+                char c = s.charAt(i);
+                if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+                    break;
+                }
+                out[at++] = (byte) c;
+            }
+            size = at;
+            if (i < n) {
+                rest(s, i);
+            }
+            ensure(1);
             buf[size++] = '"';
-            for (int i = 0; i < n; i++) {
+        }
+
+        /** The chars of {@code s} from {@code i} on, escaped and UTF-8 encoded. */
+        private void rest(String s, int i) {
+            for (int n = s.length(); i < n; i++) {
                 char c = s.charAt(i);
                 if (c < 128) {
                     int e = ESCAPES[c];
                     if (e == 0) {
-                        if (size == buf.length) {
-                            ensure(1);
-                        }
+                        ensure(1);
                         buf[size++] = (byte) c;
                     } else if (e > 0) {
                         ensure(2);
@@ -480,8 +531,6 @@ public final class ProfileStateCodec {
                     buf[size++] = (byte) (0x80 | (c & 0x3f));
                 }
             }
-            ensure(1);
-            buf[size++] = '"';
         }
 
         private void escape(char c) {
