@@ -58,7 +58,7 @@ public final class SessionStateCodec {
                     Arrays.sort(names);
                     for (String name : names) {
                         g.writeFieldName(name);
-                        ProfileStateCodec.StateWriter.writeOperation(g, name, s.aggregates().get(name));
+                        StateWriter.writeOperation(g, name, s.aggregates().get(name));
                     }
                     g.writeEndObject();
                 }

@@ -105,7 +105,7 @@ class ProfileStateCodecPropertiesTest {
     void writesWhatJacksonWrites(@ForAll("states") ProfileState state) throws java.io.IOException {
         java.io.ByteArrayOutputStream jackson = new java.io.ByteArrayOutputStream();
         try (com.fasterxml.jackson.core.JsonGenerator g = ProfileStateCodec.JSON.createGenerator(jackson)) {
-            ProfileStateCodec.StateWriter.write(g, state);
+            StateWriter.write(g, state);
         }
         assertThat(new String(ProfileStateCodec.encode(state), java.nio.charset.StandardCharsets.UTF_8))
                 .isEqualTo(jackson.toString(java.nio.charset.StandardCharsets.UTF_8));
@@ -113,7 +113,7 @@ class ProfileStateCodecPropertiesTest {
 
     @Property(tries = 2000)
     void numbersAreWrittenAsLongToStringWritesThem(@ForAll("numbers") long value) {
-        ProfileStateCodec.FastWriter w = new ProfileStateCodec.FastWriter(new byte[4]);
+        FastStateWriter w = new FastStateWriter(new byte[4]);
         w.number(value);
         assertThat(new String(w.buf, 0, w.size, java.nio.charset.StandardCharsets.US_ASCII))
                 .isEqualTo(Long.toString(value));
@@ -134,7 +134,7 @@ class ProfileStateCodecPropertiesTest {
 
     @Property(tries = 1000)
     void stringsAreWrittenAsJacksonWritesThem(@ForAll String text) throws java.io.IOException {
-        ProfileStateCodec.FastWriter w = new ProfileStateCodec.FastWriter(new byte[2]);
+        FastStateWriter w = new FastStateWriter(new byte[2]);
         w.string(text);
         java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
         try (com.fasterxml.jackson.core.JsonGenerator g = ProfileStateCodec.JSON.createGenerator(expected)) {

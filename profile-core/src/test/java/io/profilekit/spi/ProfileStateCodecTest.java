@@ -118,7 +118,7 @@ class ProfileStateCodecTest {
                 T, SeenEvents.empty(), Map.of(odd, 3L), ProfileState.NONE);
         java.io.ByteArrayOutputStream jackson = new java.io.ByteArrayOutputStream();
         try (com.fasterxml.jackson.core.JsonGenerator g = ProfileStateCodec.JSON.createGenerator(jackson)) {
-            ProfileStateCodec.StateWriter.write(g, s);
+            StateWriter.write(g, s);
         }
         String json = ProfileStateCodec.encodeToString(s);
         assertThat(json).isEqualTo(jackson.toString(StandardCharsets.UTF_8))
