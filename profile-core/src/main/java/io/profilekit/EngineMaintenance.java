@@ -23,7 +23,7 @@ final class EngineMaintenance implements AutoCloseable {
     private static final int IDLE_PAGE = 500;
 
     private final ProfileEngine engine;
-    private final BatchApplier applier;
+    private final WriteLoop writes;
     private final DeferredDeltas deferred;
     private final SlidingLatency slidingLatency;
     private final Duration alertThreshold;
@@ -32,10 +32,10 @@ final class EngineMaintenance implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private boolean alerting;
 
-    EngineMaintenance(ProfileEngine engine, BatchApplier applier, DeferredDeltas deferred, Duration alertThreshold,
+    EngineMaintenance(ProfileEngine engine, WriteLoop writes, DeferredDeltas deferred, Duration alertThreshold,
                       Duration alertWindow, Consumer<LatencyAlert> alertListener, Duration interval, boolean start) {
         this.engine = engine;
-        this.applier = applier;
+        this.writes = writes;
         this.deferred = deferred;
         this.alertThreshold = alertThreshold;
         this.alertWindow = alertWindow;
@@ -96,7 +96,7 @@ final class EngineMaintenance implements AutoCloseable {
             return 0;
         }
         int[] committed = {0};
-        applier.run(users, true, null, (w, session) -> {
+        writes.run(users, true, null, (w, session) -> {
             if (session == null || session.lastEvent() > lastEventAtOrBefore) {
                 return null;
             }
@@ -119,7 +119,7 @@ final class EngineMaintenance implements AutoCloseable {
             return;
         }
         try {
-            applier.run(pending.keySet(), false, null, (w, session) -> {
+            writes.run(pending.keySet(), false, null, (w, session) -> {
                 if (w.erasedAfter(now)) {
                     return null;
                 }

@@ -69,6 +69,7 @@ public final class ProfileEngine implements AutoCloseable {
     private final Duration flushInterval;
     private final DeferredDeltas deferred;
     private final BatchApplier applier;
+    private final WriteLoop writeLoop;
     private final EngineMaintenance maintenance;
     private volatile boolean closed;
 
@@ -100,10 +101,11 @@ public final class ProfileEngine implements AutoCloseable {
         this.lastKnownGood = Caffeine.newBuilder().maximumSize(b.lastKnownGoodSize).build();
         this.flushInterval = b.flushInterval;
         this.deferred = flushInterval.isZero() ? null : new DeferredDeltas();
-        this.applier = new BatchApplier(this);
+        this.writeLoop = new WriteLoop(this);
+        this.applier = new BatchApplier(this, writeLoop);
         Duration every = deferred != null && flushInterval.compareTo(b.maintenanceInterval) < 0
                 ? flushInterval : b.maintenanceInterval;
-        this.maintenance = new EngineMaintenance(this, applier, deferred, b.alertThreshold, b.alertWindow,
+        this.maintenance = new EngineMaintenance(this, writeLoop, deferred, b.alertThreshold, b.alertWindow,
                 b.alertListener, every, b.startScheduler);
     }
 
@@ -251,7 +253,7 @@ public final class ProfileEngine implements AutoCloseable {
     public void erase(String userId) {
         Objects.requireNonNull(userId, "userId");
         Instant at = clock.instant();
-        UserLocks.Held held = applier.locks().lock(List.of(userId));
+        UserLocks.Held held = writeLoop.locks().lock(List.of(userId));
         try {
             storeCall(() -> {
                 store.erase(userId, at);
@@ -268,7 +270,7 @@ public final class ProfileEngine implements AutoCloseable {
             }
             lastKnownGood.invalidate(userId);
         } finally {
-            applier.locks().unlock(held);
+            writeLoop.locks().unlock(held);
         }
         for (ProfileChangeListener l : listeners) {
             try {
