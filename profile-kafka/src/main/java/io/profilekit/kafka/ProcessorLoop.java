@@ -51,6 +51,8 @@ final class ProcessorLoop implements Runnable {
     private final long maxBackoffNanos;
     /** Hears the changes of each applied batch (queues change records); null without an updates topic. */
     private final ProfileChangeListener changeSink;
+    /** Runs on the loop's thread as soon as it failed, before it leaves the group. */
+    private final java.util.function.Consumer<Throwable> onFailure;
     /** Runs on the loop's thread once it has closed its consumer, whatever made it end. */
     private final Runnable onExit;
     private final Map<TopicPartition, String> sources = new HashMap<>();
@@ -58,7 +60,6 @@ final class ProcessorLoop implements Runnable {
     private final Map<TopicPartition, OffsetAndMetadata> applied = new HashMap<>();
 
     private volatile boolean running = true;
-    private volatile Throwable failure;
     private volatile boolean paused;
     private volatile long lag;
     private volatile int assigned;
@@ -111,11 +112,14 @@ final class ProcessorLoop implements Runnable {
     /**
      * @param producer   sends dead letters; neither owned nor closed by the loop
      * @param changeSink hears each applied batch's changes, or null
+     * @param onFailure  runs on the loop's thread when anything but a stop ends it, with the cause,
+     *                   before it leaves the group (without committing its batch in hand)
      * @param onExit     runs on the loop's thread after it closed its consumer
      */
     ProcessorLoop(Consumer<String, byte[]> consumer, Producer<String, byte[]> producer, ProfileEngine engine,
                   JsonEventCodec codec, List<String> topics, String deadLetterTopic, ProfileChangeListener changeSink,
-                  Duration pollTimeout, Duration minBackoff, Duration maxBackoff, Runnable onExit) {
+                  Duration pollTimeout, Duration minBackoff, Duration maxBackoff,
+                  java.util.function.Consumer<Throwable> onFailure, Runnable onExit) {
         this.consumer = consumer;
         this.producer = producer;
         this.engine = engine;
@@ -126,33 +130,36 @@ final class ProcessorLoop implements Runnable {
         this.pollTimeout = pollTimeout;
         this.minBackoffNanos = minBackoff.toNanos();
         this.maxBackoffNanos = maxBackoff.toNanos();
+        this.onFailure = onFailure;
         this.onExit = onExit;
     }
 
     @Override
     public void run() {
-        boolean crashed = false;
         try {
-            consumer.subscribe(topics, new Rebalance());
-            while (running) {
-                ConsumerRecords<String, byte[]> polled = consumer.poll(pollTimeout);
-                updateLag();
-                if (!polled.isEmpty()) {
-                    handle(polled);
+            try {
+                consumer.subscribe(topics, new Rebalance());
+                while (running) {
+                    ConsumerRecords<String, byte[]> polled = consumer.poll(pollTimeout);
+                    updateLag();
+                    if (!polled.isEmpty()) {
+                        handle(polled);
+                    }
                 }
+            } catch (WakeupException e) {
+                // stop() woke the poll up
             }
-        } catch (WakeupException e) {
-            // close() woke the poll up
+            finishOnClose();
         } catch (Throwable t) {
-            crashed = true;
-            failure = t;
+            running = false;
             pending = null; // not finished, not committed: leaving the group must not finish it either
-            log.error("profile processor stopped without committing its batch in hand: it will be re-read", t);
+            try {
+                onFailure.accept(t);
+            } catch (Throwable suppressed) {
+                t.addSuppressed(suppressed);
+            }
         } finally {
             try {
-                if (!crashed) {
-                    finishOnClose();
-                }
                 closeConsumer();
             } finally {
                 // out of the group: no partitions of its own any more, whatever the callbacks saw
@@ -167,10 +174,6 @@ final class ProcessorLoop implements Runnable {
     void stop() {
         running = false;
         consumer.wakeup();
-    }
-
-    Throwable failure() {
-        return failure;
     }
 
     /**
