@@ -41,17 +41,34 @@ import java.util.concurrent.atomic.AtomicReference;
  * }
  * }</pre>
  *
- * <p>Per poll: each record is decoded; an invalid one (bad JSON, a broken limit or schema) goes to
- * the dead-letter topic with its raw bytes and headers naming its origin and the reason
- * ({@link DeadLetters}); the rest are applied by {@link ProfileEngine#applyBatch} with the record's
- * topic-partition as source and its offset as fence, so a record redelivered after a crash, a
- * rebalance or by a zombie changes nothing. Offsets are committed only after the store write. One
- * change record per changed profile goes to {@code profile-updates} ({@link ChangeRecords}).
+ * <p>Per poll: each record is decoded; the valid ones are applied by {@link ProfileEngine#applyBatch}
+ * with the record's topic-partition as source and its offset as fence, so a record redelivered after
+ * a crash, a rebalance or by a zombie changes nothing; an invalid one (bad JSON, a broken limit or
+ * schema) goes to the dead-letter topic with its raw bytes and headers naming its origin and the
+ * reason ({@link DeadLetters}). One change record per changed profile goes to {@code profile-updates}
+ * ({@link ChangeRecords}).
  *
- * <p>When the store fails, a consumer pauses all its partitions, keeps polling (so the group does
- * not evict it), retries the same batch with a backoff doubling from {@link Builder#retryBackoff}
- * up to {@link Builder#maxRetryBackoff}, and resumes when it succeeds. Nothing is buffered beyond
- * the one batch per consumer.
+ * <p>Delivery: nothing is lost. A partition's offsets are committed only after the store write of
+ * its records and after the broker acknowledged the dead letter of each of its invalid records.
+ * Events have an exactly-once effect (the fences skip what is read again). Dead letters are
+ * at-least-once: the records of a batch read again after a crash, a close or a rebalance that came
+ * before its commit are dead-lettered again, so the dead-letter topic may hold a letter twice (the
+ * copies carry the same {@link DeadLetters} origin headers: topic, partition and offset).
+ *
+ * <p>When the store fails, or a dead letter is not acknowledged (the send throws, or fails after the
+ * producer's own retries, say while the dead-letter topic does not exist), a consumer pauses all its
+ * partitions, keeps polling (so the group does not evict it), retries with a backoff doubling from
+ * {@link Builder#retryBackoff} up to {@link Builder#maxRetryBackoff} (the batch while the store
+ * fails, then only the dead letters not acknowledged), and resumes when it succeeds. While dead
+ * letters are retried, the batch's partitions that owe none are committed. Nothing is buffered beyond
+ * the one batch per consumer, and a dead letter the broker never takes (one too large for the topic,
+ * say) holds its consumer's partitions until it does, which {@link #metrics()} shows ({@code paused},
+ * a growing {@code deadLetterFailures}). One attempt at the dead letters waits up to the producer's
+ * {@code max.block.ms} plus {@code delivery.timeout.ms} without polling (5 s + 120 s for the producer
+ * the processor creates), which must stay below the consumer's {@code max.poll.interval.ms} (300 s by
+ * default). If the consumer is closed, or its partitions are revoked or lost, while the store or the
+ * dead letters still fail (after one more try), those partitions' offsets stay uncommitted, so that
+ * their records are read again.
  *
  * <p>Threads: {@link Builder#consumers} consumer threads (default one), created by {@link #start()}
  * and named {@code profilekit-processor-<group>-<i>}, plus one thread that publishes change records.
@@ -62,9 +79,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * partitions leave some idle. The engine, the producer (dead letters, change records) and the
  * change record queue are shared.
  *
- * <p>Failure: fail-fast. If a consumer thread dies of anything but a store failure (a bug, an
- * {@code Error} thrown by a listener, a Kafka error the consumer cannot recover from), the whole
- * processor stops: that thread leaves the group without committing its batch in hand (its next
+ * <p>Failure: fail-fast. If a consumer thread dies of anything but a store or dead-letter failure (a
+ * bug, an {@code Error} thrown by a listener, a Kafka error the consumer cannot recover from), the
+ * whole processor stops: that thread leaves the group without committing its batch in hand (its next
  * owner re-reads it and the fences skip what was applied), and the other threads stop as on
  * {@link #close()}, finishing and committing their own batches in hand. The cause is logged once at
  * ERROR and kept: {@link #isRunning()} turns false and {@link #failure()} returns it. The processor
@@ -252,9 +269,10 @@ public final class KafkaProfileProcessor implements AutoCloseable {
 
     /**
      * Stops: tells every consumer thread to stop, then each finishes its batch in hand (one more try
-     * if the store was failing), commits what it applied and leaves the group; then the change
-     * records queued are published and what the processor created is closed. Waits up to 30 s in
-     * all. Also to be called after a {@link #failure()}.
+     * if the store or its dead letters were failing; the partitions still failing are left
+     * uncommitted), commits what it completed and leaves the group; then the change records queued
+     * are published and what the processor created is closed. Waits up to 30 s in all. Also to be
+     * called after a {@link #failure()}.
      */
     @Override
     public synchronized void close() {
@@ -439,7 +457,10 @@ public final class KafkaProfileProcessor implements AutoCloseable {
             return this;
         }
 
-        /** The first wait before retrying a batch the store failed; default 50 ms, doubling. */
+        /**
+         * The first wait before retrying a batch the store failed, or dead letters the broker did not
+         * acknowledge; default 50 ms, doubling.
+         */
         public Builder retryBackoff(Duration backoff) {
             this.retryBackoff = positive(backoff, "retryBackoff");
             return this;
