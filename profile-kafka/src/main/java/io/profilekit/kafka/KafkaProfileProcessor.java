@@ -15,6 +15,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,17 +41,34 @@ import java.util.concurrent.atomic.AtomicReference;
  * }
  * }</pre>
  *
- * <p>Per poll: each record is decoded; an invalid one (bad JSON, a broken limit or schema) goes to
- * the dead-letter topic with its raw bytes and headers naming its origin and the reason
- * ({@link DeadLetters}); the rest are applied by {@link ProfileEngine#applyBatch} with the record's
- * topic-partition as source and its offset as fence, so a record redelivered after a crash, a
- * rebalance or by a zombie changes nothing. Offsets are committed only after the store write. One
- * change record per changed profile goes to {@code profile-updates} ({@link ChangeRecords}).
+ * <p>Per poll: each record is decoded; the valid ones are applied by {@link ProfileEngine#applyBatch}
+ * with the record's topic-partition as source and its offset as fence, so a record redelivered after
+ * a crash, a rebalance or by a zombie changes nothing; an invalid one (bad JSON, a broken limit or
+ * schema) goes to the dead-letter topic with its raw bytes and headers naming its origin and the
+ * reason ({@link DeadLetters}). One change record per changed profile goes to {@code profile-updates}
+ * ({@link ChangeRecords}).
  *
- * <p>When the store fails, a consumer pauses all its partitions, keeps polling (so the group does
- * not evict it), retries the same batch with a backoff doubling from {@link Builder#retryBackoff}
- * up to {@link Builder#maxRetryBackoff}, and resumes when it succeeds. Nothing is buffered beyond
- * the one batch per consumer.
+ * <p>Delivery: nothing is lost. A partition's offsets are committed only after the store write of
+ * its records and after the broker acknowledged the dead letter of each of its invalid records.
+ * Events have an exactly-once effect (the fences skip what is read again). Dead letters are
+ * at-least-once: the records of a batch read again after a crash, a close or a rebalance that came
+ * before its commit are dead-lettered again, so the dead-letter topic may hold a letter twice (the
+ * copies carry the same {@link DeadLetters} origin headers: topic, partition and offset).
+ *
+ * <p>When the store fails, or a dead letter is not acknowledged (the send throws, or fails after the
+ * producer's own retries, say while the dead-letter topic does not exist), a consumer pauses all its
+ * partitions, keeps polling (so the group does not evict it), retries with a backoff doubling from
+ * {@link Builder#retryBackoff} up to {@link Builder#maxRetryBackoff} (the batch while the store
+ * fails, then only the dead letters not acknowledged), and resumes when it succeeds. While dead
+ * letters are retried, the batch's partitions that owe none are committed. Nothing is buffered beyond
+ * the one batch per consumer, and a dead letter the broker never takes (one too large for the topic,
+ * say) holds its consumer's partitions until it does, which {@link #metrics()} shows ({@code paused},
+ * a growing {@code deadLetterFailures}). One attempt at the dead letters waits up to the producer's
+ * {@code max.block.ms} plus {@code delivery.timeout.ms} without polling (5 s + 120 s for the producer
+ * the processor creates), which must stay below the consumer's {@code max.poll.interval.ms} (300 s by
+ * default). If the consumer is closed, or its partitions are revoked or lost, while the store or the
+ * dead letters still fail (after one more try), those partitions' offsets stay uncommitted, so that
+ * their records are read again.
  *
  * <p>Threads: {@link Builder#consumers} consumer threads (default one), created by {@link #start()}
  * and named {@code profilekit-processor-<group>-<i>}, plus one thread that publishes change records.
@@ -58,17 +77,24 @@ import java.util.concurrent.atomic.AtomicReference;
  * as a user's events stay on one partition, two threads never apply events of one user at once.
  * While one thread waits for the store, another can poll, decode and apply. More consumers than
  * partitions leave some idle. The engine, the producer (dead letters, change records) and the
- * change record queue are shared. If one thread dies, the others carry on and the group hands
- * them its partitions; {@link #isRunning()} turns false and {@link #failure()} says why.
+ * change record queue are shared.
+ *
+ * <p>Failure: fail-fast. If a consumer thread dies of anything but a store or dead-letter failure (a
+ * bug, an {@code Error} thrown by a listener, a Kafka error the consumer cannot recover from), the
+ * whole processor stops: that thread leaves the group without committing its batch in hand (its next
+ * owner re-reads it and the fences skip what was applied), and the other threads stop as on
+ * {@link #close()}, finishing and committing their own batches in hand. The cause is logged once at
+ * ERROR and kept: {@link #isRunning()} turns false and {@link #failure()} returns it. The processor
+ * does not restart; the application decides (a new processor, or exiting so that the orchestrator
+ * restarts it), and should still call {@link #close()}, which waits for the threads.
  *
  * <p>Who closes what: the consumers are always created and closed by the processor; a producer
  * given by {@link Builder#producer} is never closed, one it created is, after every consumer and
  * then the change record publisher. The engine is never closed. {@link #close()} finishes each
- * consumer's batch in hand, commits, and leaves the group. If a thread dies of anything but a store
- * failure (a bug, an {@code Error}), it leaves without committing its batch: the next owner of its
- * partitions re-reads it and the fences skip what was applied.
+ * consumer's batch in hand, commits, and leaves the group.
  */
 public final class KafkaProfileProcessor implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KafkaProfileProcessor.class);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
     private final List<ProcessorLoop> loops;
@@ -80,7 +106,10 @@ public final class KafkaProfileProcessor implements AutoCloseable {
     private final AtomicLong changesPublished = new AtomicLong();
     /** Loops whose thread has not ended yet; the last to end closes the shared clients. */
     private final AtomicInteger live = new AtomicInteger();
+    /** The first failure of a consumer thread, set on that thread before it leaves the group. */
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** Set by {@link #close()} and by a failure: the consumers are told to stop. */
+    private volatile boolean stopping;
     /** Created by {@link #start()}; null before, or without an updates topic. */
     private volatile ChangePublisher changePublisher;
     private boolean started;
@@ -128,7 +157,7 @@ public final class KafkaProfileProcessor implements AutoCloseable {
         for (int i = 0; i < b.consumers; i++) {
             int k = i;
             ls.add(new ProcessorLoop(consumers.get(i), producer, b.engine, codec, topics, b.deadLetterTopic, changes,
-                    b.pollTimeout, b.retryBackoff, b.maxRetryBackoff, () -> loopEnded(k)));
+                    b.pollTimeout, b.retryBackoff, b.maxRetryBackoff, t -> loopFailed(k, t), () -> loopEnded()));
         }
         this.loops = List.copyOf(ls);
         for (int i = 0; i < loops.size(); i++) {
@@ -191,6 +220,7 @@ public final class KafkaProfileProcessor implements AutoCloseable {
                 // no thread for this consumer and the ones after it: the started ones are stopped, the
                 // rest closed here, and the last to end closes the shared clients
                 closed = true;
+                stopping = true;
                 loops.forEach(ProcessorLoop::stop);
                 for (int j = i; j < threads.size(); j++) {
                     loops.get(j).closeConsumer();
@@ -214,10 +244,13 @@ public final class KafkaProfileProcessor implements AutoCloseable {
     }
 
     /**
-     * Whether every consumer thread is running: started, not closed, none died. False as soon as one
-     * thread has died, even while the others carry on with its partitions.
+     * Whether the processor runs: started, not closed, and no consumer thread failed. False as soon
+     * as {@link #close()} is called or a thread fails, while the threads may still be finishing.
      */
     public boolean isRunning() {
+        if (stopping) {
+            return false;
+        }
         for (Thread t : threads) {
             if (!t.isAlive()) {
                 return false;
@@ -226,30 +259,26 @@ public final class KafkaProfileProcessor implements AutoCloseable {
         return true;
     }
 
-    /** What made the first consumer thread that died die, if one did. */
+    /**
+     * What stopped the processor, if a consumer thread failed: the first failure (set as soon as the
+     * thread fails, before the processor's threads have ended). Empty after a plain {@link #close()}.
+     */
     public Optional<Throwable> failure() {
-        Throwable first = failure.get();
-        if (first == null) {
-            // a thread that failed and is still closing its consumer has not reported yet
-            for (ProcessorLoop loop : loops) {
-                if (loop.failure() != null) {
-                    return Optional.of(loop.failure());
-                }
-            }
-        }
-        return Optional.ofNullable(first);
+        return Optional.ofNullable(failure.get());
     }
 
     /**
      * Stops: tells every consumer thread to stop, then each finishes its batch in hand (one more try
-     * if the store was failing), commits what it applied and leaves the group; then the change
-     * records queued are published and what the processor created is closed. Waits up to 30 s in
-     * all.
+     * if the store or its dead letters were failing; the partitions still failing are left
+     * uncommitted), commits what it completed and leaves the group; then the change records queued
+     * are published and what the processor created is closed. Waits up to 30 s in all. Also to be
+     * called after a {@link #failure()}.
      */
     @Override
     public synchronized void close() {
         boolean first = !closed;
         closed = true;
+        stopping = true;
         loops.forEach(ProcessorLoop::stop);
         if (!started) {
             if (first) {
@@ -280,12 +309,24 @@ public final class KafkaProfileProcessor implements AutoCloseable {
         changePublisher.onChange(change);
     }
 
-    /** On a consumer thread that has closed its consumer; the last one closes the shared clients. */
-    private void loopEnded(int i) {
-        Throwable t = loops.get(i).failure();
-        if (t != null) {
-            failure.compareAndSet(null, t);
+    /**
+     * On consumer thread {@code i}, which failed and has not left the group yet: keeps the first
+     * failure, logs it once, and stops every consumer (fail-fast).
+     */
+    private void loopFailed(int i, Throwable t) {
+        stopping = true;
+        if (failure.compareAndSet(null, t)) {
+            log.error("{}: consumer thread {} failed; stopping the processor: the other consumers finish and commit "
+                    + "their batches in hand, this one leaves without committing its own, which will be read again "
+                    + "(its applied events skipped by their fences)", name, i, t);
+        } else {
+            log.warn("{}: consumer thread {} failed too, while the processor was stopping: {}", name, i, t.toString());
         }
+        loops.forEach(ProcessorLoop::stop);
+    }
+
+    /** On a consumer thread that has closed its consumer; the last one closes the shared clients. */
+    private void loopEnded() {
         if (live.decrementAndGet() == 0) {
             closeShared();
         }
@@ -416,7 +457,10 @@ public final class KafkaProfileProcessor implements AutoCloseable {
             return this;
         }
 
-        /** The first wait before retrying a batch the store failed; default 50 ms, doubling. */
+        /**
+         * The first wait before retrying a batch the store failed, or dead letters the broker did not
+         * acknowledge; default 50 ms, doubling.
+         */
         public Builder retryBackoff(Duration backoff) {
             this.retryBackoff = positive(backoff, "retryBackoff");
             return this;

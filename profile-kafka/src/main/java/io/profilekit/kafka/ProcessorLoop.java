@@ -8,6 +8,7 @@ import io.profilekit.ProfileStoreException;
 import io.profilekit.RecordResult;
 import io.profilekit.SourcedEvent;
 import io.profilekit.Violation;
+import io.profilekit.kafka.DeadLetterSender.Letter;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -15,7 +16,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -25,23 +25,26 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.Future;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
- * The body of one of a {@link KafkaProfileProcessor}'s consumer threads: poll, decode, dead-letter,
- * apply, commit; pause and retry while the store fails. Only that thread touches its consumer; the
- * producer and the change listener may be shared with the processor's other loops.
+ * The body of one of a {@link KafkaProfileProcessor}'s consumer threads: poll, decode, apply,
+ * dead-letter, commit; pause and retry while the store or the dead-letter topic fails. A partition's
+ * offsets are committed only once the batch is applied and every dead letter of its records is
+ * acknowledged. Only that thread touches its consumer; the producer and the change listener may be
+ * shared with the processor's other loops.
  */
 final class ProcessorLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ProcessorLoop.class);
 
     private final Consumer<String, byte[]> consumer;
-    private final Producer<String, byte[]> producer;
+    private final DeadLetterSender deadLetters;
     private final ProfileEngine engine;
     private final JsonEventCodec codec;
     private final List<String> topics;
@@ -51,6 +54,8 @@ final class ProcessorLoop implements Runnable {
     private final long maxBackoffNanos;
     /** Hears the changes of each applied batch (queues change records); null without an updates topic. */
     private final ProfileChangeListener changeSink;
+    /** Runs on the loop's thread as soon as it failed, before it leaves the group. */
+    private final java.util.function.Consumer<Throwable> onFailure;
     /** Runs on the loop's thread once it has closed its consumer, whatever made it end. */
     private final Runnable onExit;
     private final Map<TopicPartition, String> sources = new HashMap<>();
@@ -58,7 +63,6 @@ final class ProcessorLoop implements Runnable {
     private final Map<TopicPartition, OffsetAndMetadata> applied = new HashMap<>();
 
     private volatile boolean running = true;
-    private volatile Throwable failure;
     private volatile boolean paused;
     private volatile long lag;
     private volatile int assigned;
@@ -70,29 +74,42 @@ final class ProcessorLoop implements Runnable {
     private final AtomicLong records = new AtomicLong();
     private final AtomicLong appliedEvents = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
-    private final AtomicLong deadLettered = new AtomicLong();
-    private final AtomicLong deadLetterFailures = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong storeFailures = new AtomicLong();
     private final AtomicLong pauses = new AtomicLong();
     private final AtomicLong revocations = new AtomicLong();
 
-    /** One poll's records: the events to apply, the records they came from, and the offsets to commit. */
+    /**
+     * One poll's records: the events to apply and the records they came from, the dead letters owed,
+     * and the offsets not committed yet. Complete once applied, with no dead letter owed; its offsets
+     * are then all committed.
+     */
     private static final class Batch {
         final List<SourcedEvent> events;
         final List<ConsumerRecord<String, byte[]>> origins;
+        /** Per partition, the offset to commit once its dead letters are acknowledged. */
         final Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+        /** Dead letters not acknowledged yet; those of records the engine rejects join when it is applied. */
         final List<Letter> letters = new ArrayList<>();
+        /** Null until the batch is applied. */
         List<RecordResult> results;
         int records;
-        boolean finished;
 
         Batch(int capacity) {
             events = new ArrayList<>(capacity);
             origins = new ArrayList<>(capacity);
         }
 
+        boolean complete() {
+            return results != null && letters.isEmpty();
+        }
+
+        /**
+         * Forgets these partitions: nothing of them is applied, dead-lettered, counted or committed by
+         * this batch any more.
+         */
         void drop(Collection<TopicPartition> partitions) {
+            int held = events.size() + letters.size();
             letters.removeIf(l -> partitions.contains(l.from()));
             for (int i = events.size() - 1; i >= 0; i--) {
                 ConsumerRecord<String, byte[]> r = origins.get(i);
@@ -102,22 +119,25 @@ final class ProcessorLoop implements Runnable {
                 }
             }
             partitions.forEach(next::remove);
+            if (results == null) {
+                records -= held - events.size() - letters.size(); // before it is applied, one record is one of these
+            }
         }
-    }
-
-    private record Letter(TopicPartition from, ProducerRecord<String, byte[]> record) {
     }
 
     /**
      * @param producer   sends dead letters; neither owned nor closed by the loop
      * @param changeSink hears each applied batch's changes, or null
+     * @param onFailure  runs on the loop's thread when anything but a stop ends it, with the cause,
+     *                   before it leaves the group (without committing its batch in hand)
      * @param onExit     runs on the loop's thread after it closed its consumer
      */
     ProcessorLoop(Consumer<String, byte[]> consumer, Producer<String, byte[]> producer, ProfileEngine engine,
                   JsonEventCodec codec, List<String> topics, String deadLetterTopic, ProfileChangeListener changeSink,
-                  Duration pollTimeout, Duration minBackoff, Duration maxBackoff, Runnable onExit) {
+                  Duration pollTimeout, Duration minBackoff, Duration maxBackoff,
+                  java.util.function.Consumer<Throwable> onFailure, Runnable onExit) {
         this.consumer = consumer;
-        this.producer = producer;
+        this.deadLetters = new DeadLetterSender(producer);
         this.engine = engine;
         this.codec = codec;
         this.topics = topics;
@@ -126,33 +146,36 @@ final class ProcessorLoop implements Runnable {
         this.pollTimeout = pollTimeout;
         this.minBackoffNanos = minBackoff.toNanos();
         this.maxBackoffNanos = maxBackoff.toNanos();
+        this.onFailure = onFailure;
         this.onExit = onExit;
     }
 
     @Override
     public void run() {
-        boolean crashed = false;
         try {
-            consumer.subscribe(topics, new Rebalance());
-            while (running) {
-                ConsumerRecords<String, byte[]> polled = consumer.poll(pollTimeout);
-                updateLag();
-                if (!polled.isEmpty()) {
-                    handle(polled);
+            try {
+                consumer.subscribe(topics, new Rebalance());
+                while (running) {
+                    ConsumerRecords<String, byte[]> polled = consumer.poll(pollTimeout);
+                    updateLag();
+                    if (!polled.isEmpty()) {
+                        handle(polled);
+                    }
                 }
+            } catch (WakeupException e) {
+                // stop() woke the poll up
             }
-        } catch (WakeupException e) {
-            // close() woke the poll up
+            finishOnClose();
         } catch (Throwable t) {
-            crashed = true;
-            failure = t;
-            pending = null; // not finished, not committed: leaving the group must not finish it either
-            log.error("profile processor stopped without committing its batch in hand: it will be re-read", t);
+            running = false;
+            pending = null; // not complete, not committed: leaving the group must not complete it either
+            try {
+                onFailure.accept(t);
+            } catch (Throwable suppressed) {
+                t.addSuppressed(suppressed);
+            }
         } finally {
             try {
-                if (!crashed) {
-                    finishOnClose();
-                }
                 closeConsumer();
             } finally {
                 // out of the group: no partitions of its own any more, whatever the callbacks saw
@@ -167,10 +190,6 @@ final class ProcessorLoop implements Runnable {
     void stop() {
         running = false;
         consumer.wakeup();
-    }
-
-    Throwable failure() {
-        return failure;
     }
 
     /**
@@ -188,8 +207,8 @@ final class ProcessorLoop implements Runnable {
 
     /** This loop's counters; change records are counted by the processor's publisher, so 0 here. */
     ProcessorMetrics metrics() {
-        return new ProcessorMetrics(records.get(), appliedEvents.get(), duplicates.get(), deadLettered.get(),
-                deadLetterFailures.get(), 0, batches.get(), storeFailures.get(), pauses.get(),
+        return new ProcessorMetrics(records.get(), appliedEvents.get(), duplicates.get(), deadLetters.acknowledged(),
+                deadLetters.failures(), 0, batches.get(), storeFailures.get(), pauses.get(),
                 paused, revocations.get(), assigned, lag);
     }
 
@@ -215,18 +234,21 @@ final class ProcessorLoop implements Runnable {
         }
         batch.records = polled.count();
         pending = batch;
-        if (!applyWithRetry()) {
-            return; // closing while the store fails: the batch stays uncommitted, to be re-read
-        }
-        pending = null;
-        finish(batch);
+        if (completeWithRetry()) {
+            pending = null;
+        } // else stopped while the store or the dead-letter topic fails: finishOnClose makes one more try
     }
 
-    /** Applies the pending batch, pausing and retrying while the store fails; false if stopped meanwhile. */
-    private boolean applyWithRetry() {
+    /**
+     * Completes the pending batch: applies it, dead-letters what is invalid and commits each
+     * partition's offsets once its dead letters are acknowledged. While the store or the dead-letter
+     * topic fails, pauses all partitions, keeps polling (so that the group keeps this member) and
+     * retries with a backoff doubling up to the maximum. False if stopped first.
+     */
+    private boolean completeWithRetry() {
         long backoff = minBackoffNanos;
         while (true) {
-            if (tryApply(pending)) {
+            if (advance(pending)) {
                 resumeIfPaused();
                 return true;
             }
@@ -237,7 +259,7 @@ final class ProcessorLoop implements Runnable {
             }
             long until = System.nanoTime() + backoff;
             backoff = Math.min(backoff * 2, maxBackoffNanos);
-            for (long left = backoff; left > 0 && running; left = until - System.nanoTime()) {
+            for (long left = until - System.nanoTime(); left > 0 && running; left = until - System.nanoTime()) {
                 ConsumerRecords<String, byte[]> stray;
                 try {
                     stray = consumer.poll(Duration.ofNanos(Math.min(left, pollTimeout.toNanos())));
@@ -247,8 +269,8 @@ final class ProcessorLoop implements Runnable {
                 rewind(stray);
                 consumer.pause(consumer.assignment());
                 updateLag();
-                if (pending.results != null) {
-                    resumeIfPaused(); // the revoke callback finished it
+                if (pending.complete()) {
+                    resumeIfPaused(); // the revoke callback completed it, or took the partitions it waited for
                     return true;
                 }
             }
@@ -260,17 +282,34 @@ final class ProcessorLoop implements Runnable {
 
     private void resumeIfPaused() {
         if (paused) {
-            consumer.resume(consumer.paused());
+            consumer.resume(consumer.assignment()); // all are paused (a mock's paused() may name revoked ones)
             paused = false;
-            log.info("store is back: resumed consuming");
+            log.info("batch through (store and dead-letter topic took it): resumed consuming");
         }
+    }
+
+    /**
+     * One try at completing {@code batch}: applies it if it is not yet, sends the dead letters it
+     * owes, and commits (asynchronously) the offsets of each partition that owes none.
+     *
+     * @return whether the batch is complete
+     */
+    private boolean advance(Batch batch) {
+        if (batch.results == null) {
+            if (!tryApply(batch)) {
+                return false;
+            }
+            count(batch);
+        }
+        if (!batch.letters.isEmpty()) {
+            deadLetters.send(batch.letters);
+        }
+        release(batch);
+        return batch.complete();
     }
 
     /** One attempt; false when the store failed. */
     private boolean tryApply(Batch batch) {
-        if (batch.results != null) {
-            return true;
-        }
         try {
             batch.results = batch.events.isEmpty() ? List.of() : engine.applyBatch(batch.events, changeSink);
             batches.incrementAndGet();
@@ -284,36 +323,47 @@ final class ProcessorLoop implements Runnable {
         }
     }
 
-    /** Dead-letters what the engine rejected, waits for dead letters, and commits the batch's offsets. */
-    private void finish(Batch batch) {
-        if (batch.finished) {
-            return;
-        }
-        batch.finished = true;
-        List<ProducerRecord<String, byte[]>> letters = new ArrayList<>();
-        batch.letters.forEach(l -> letters.add(l.record()));
+    /** Counts an applied batch's outcomes once, and adds the dead letters of the records the engine rejected. */
+    private void count(Batch batch) {
         long nApplied = 0;
         long nDuplicates = 0;
         for (int i = 0; i < batch.results.size(); i++) {
             RecordResult res = batch.results.get(i);
+            ConsumerRecord<String, byte[]> origin = batch.origins.get(i);
             switch (res.outcome()) {
                 case APPLIED -> nApplied++;
                 case DUPLICATE -> nDuplicates++;
-                case REJECTED -> letters.add(DeadLetters.of(deadLetterTopic, batch.origins.get(i),
-                        res.violations().stream().map(Violation::toString).collect(Collectors.joining("; "))));
+                case REJECTED -> batch.letters.add(new Letter(new TopicPartition(origin.topic(), origin.partition()),
+                        DeadLetters.of(deadLetterTopic, origin, res.violations().stream().map(Violation::toString)
+                                .collect(Collectors.joining("; ")))));
                 case ERASED -> {
                 }
             }
-        }
-        if (!letters.isEmpty()) {
-            sendDeadLetters(letters);
         }
         // in this order, so that a reader who sees the records counted sees their outcomes counted
         duplicates.addAndGet(nDuplicates);
         appliedEvents.addAndGet(nApplied);
         records.addAndGet(batch.records);
-        applied.putAll(batch.next);
-        consumer.commitAsync(Map.copyOf(batch.next), this::committed);
+        batch.events.clear(); // applied: only the offsets and the dead letters are still needed
+        batch.origins.clear();
+    }
+
+    /** Commits the offsets of the batch's partitions that owe no dead letter (and forgets them in the batch). */
+    private void release(Batch batch) {
+        Set<TopicPartition> owing = new HashSet<>();
+        batch.letters.forEach(l -> owing.add(l.from()));
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        for (var it = batch.next.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<TopicPartition, OffsetAndMetadata> e = it.next();
+            if (!owing.contains(e.getKey())) {
+                done.put(e.getKey(), e.getValue());
+                it.remove();
+            }
+        }
+        if (!done.isEmpty()) {
+            applied.putAll(done);
+            consumer.commitAsync(done, this::committed);
+        }
     }
 
     /**
@@ -334,33 +384,6 @@ final class ProcessorLoop implements Runnable {
         }
     }
 
-    private void sendDeadLetters(List<ProducerRecord<String, byte[]>> letters) {
-        List<Future<?>> sent = new ArrayList<>(letters.size());
-        for (ProducerRecord<String, byte[]> l : letters) {
-            try {
-                sent.add(producer.send(l));
-            } catch (RuntimeException e) {
-                deadLetterFailures.incrementAndGet();
-                log.error("dead letter from {}-{}@{} not sent: {}", header(l, DeadLetters.ORIGINAL_TOPIC),
-                        header(l, DeadLetters.ORIGINAL_PARTITION), header(l, DeadLetters.ORIGINAL_OFFSET), e.toString());
-            }
-        }
-        producer.flush();
-        for (int i = 0; i < sent.size(); i++) {
-            try {
-                sent.get(i).get();
-                deadLettered.incrementAndGet();
-            } catch (Exception e) {
-                deadLetterFailures.incrementAndGet();
-                log.error("dead letter not taken by the broker: {}", e.toString());
-            }
-        }
-    }
-
-    private static String header(ProducerRecord<String, byte[]> r, String name) {
-        return DeadLetters.header(r.headers(), name).orElse("?");
-    }
-
     /** Records returned while paused (not expected) are sought back, so they are read again later. */
     private void rewind(ConsumerRecords<String, byte[]> stray) {
         for (TopicPartition tp : stray.partitions()) {
@@ -379,12 +402,22 @@ final class ProcessorLoop implements Runnable {
         lag = sum;
     }
 
+    /**
+     * One last try at the batch in hand, then a synchronous commit of everything complete. The
+     * partitions whose batch is not applied or still owes dead letters keep their last committed
+     * offsets: their records are read again, by this group's next owner of them.
+     */
     private void finishOnClose() {
         try {
-            if (pending != null && tryApply(pending)) {
+            if (pending != null) {
                 Batch b = pending;
-                pending = null;
-                finish(b);
+                pending = null; // leaving the group must not try it again
+                if (!advance(b)) {
+                    log.warn("closing before the batch in hand was complete ({}): the offsets of {} are not committed, "
+                                    + "and their records will be read again (the applied events skipped, the invalid ones "
+                                    + "dead-lettered again)", b.results == null ? "the store failed"
+                                    : b.letters.size() + " dead letter(s) not acknowledged", b.next.keySet());
+                }
             }
             if (!applied.isEmpty()) {
                 try {
@@ -405,13 +438,17 @@ final class ProcessorLoop implements Runnable {
                 return;
             }
             revocations.incrementAndGet();
-            if (pending != null && pending.results == null) {
-                // the store was failing: one more try, else the new owner re-reads these partitions
-                if (tryApply(pending)) {
-                    finish(pending);
-                } else {
-                    pending.drop(partitions);
+            if (pending != null && !pending.complete()) {
+                // the store or the dead-letter topic was failing: one more try; what of these partitions
+                // is still not applied or owes dead letters is not committed, so the new owner re-reads it
+                advance(pending);
+                Set<TopicPartition> owing = new HashSet<>(partitions);
+                owing.retainAll(pending.next.keySet());
+                if (!owing.isEmpty()) {
+                    log.warn("partitions {} revoked before their batch was {}: not committed, the new owner re-reads "
+                            + "them", owing, pending.results == null ? "applied" : "dead-lettered");
                 }
+                pending.drop(partitions);
             }
             Map<TopicPartition, OffsetAndMetadata> mine = new HashMap<>();
             for (TopicPartition tp : partitions) {
@@ -433,7 +470,7 @@ final class ProcessorLoop implements Runnable {
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             revocations.incrementAndGet();
-            if (pending != null && pending.results == null) {
+            if (pending != null) {
                 pending.drop(partitions);
             }
             partitions.forEach(applied::remove);

@@ -7,12 +7,15 @@ package io.profilekit.kafka;
  * @param records           records polled and handled (valid or not)
  * @param applied           events applied to profiles
  * @param duplicates        events skipped as already applied (redelivered, or resent by the application)
- * @param deadLettered      records sent to the dead-letter topic
- * @param deadLetterFailures dead letters the broker did not take (logged)
+ * @param deadLettered      dead letters the broker acknowledged (a record read again before its
+ *                          commit, after a crash, a close or a rebalance, is dead-lettered again)
+ * @param deadLetterFailures attempts to send a dead letter that failed (the send threw, or the broker
+ *                          did not acknowledge it); each is retried, its partition uncommitted meanwhile
  * @param changesPublished  change records sent to {@code profile-updates}
  * @param batches           batches applied
  * @param storeFailures     batch applications that failed because the store did, each then retried
- * @param pauses            times the processor paused its partitions because the store failed
+ * @param pauses            times the processor paused its partitions because the store failed or a
+ *                          dead letter was not acknowledged
  * @param paused            whether its partitions (those of at least one of its consumers) are paused now
  * @param revocations       rebalances that took partitions away (or lost them)
  * @param assignedPartitions partitions assigned to it now

@@ -144,8 +144,24 @@ class MultiConsumerProcessorTest extends PipelineTestBase {
         assertThat(pageViews(third, expected.keySet())).isEqualTo(expected);
     }
 
+    /** The processor's consumer threads still alive. */
+    List<String> liveConsumerThreads() {
+        String prefix = "profilekit-processor-" + group + "-";
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith(prefix) && !n.endsWith("-updates")).toList();
+    }
+
+    int groupMembers() {
+        try {
+            return admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get().members().size();
+        } catch (Exception e) {
+            throw new IllegalStateException("describing the group failed", e);
+        }
+    }
+
     @Test
-    void whenOneConsumerDiesTheOtherTakesItsPartitionsAndTheFencesSkipWhatItWrote(TestInfo info) throws Exception {
+    void whenOneConsumerDiesTheProcessorStopsTheOthersWhichCommitWhatTheyAppliedAndARestartCountsNothingTwice(
+            TestInfo info) throws Exception {
         newTopic(info, 4);
         SwitchableStore store = new SwitchableStore(closing(new InMemoryProfileStore()));
         ProfileEngine engine = engine(store);
@@ -163,14 +179,30 @@ class MultiConsumerProcessorTest extends PipelineTestBase {
         assertThat(processor.failure()).containsInstanceOf(SwitchableStore.SimulatedCrash.class);
         assertThat(store.writesBeforeCrash.get()).isPositive();
 
-        await(WAIT, () -> pageViews(engine, expected.keySet()).equals(expected),
-                () -> pageViews(engine, expected.keySet()) + " " + processor.metrics());
-        await(WAIT, () -> partitionsPerMember().equals(List.of(4)) && processor.metrics().assignedPartitions() == 4,
-                () -> "members' partitions " + partitionsPerMember() + ", " + processor.metrics());
-        await(WAIT, () -> processor.metrics().lag() == 0);
-        assertThat(processor.metrics().duplicates()).as("the crashed batch was re-read by the other consumer")
-                .isPositive();
-        assertThat(processor.isRunning()).as("one of its consumers is dead").isFalse();
-        assertThat(pageViews(engine, expected.keySet())).isEqualTo(expected);
+        // fail-fast: the other consumer stops too, and nobody in this processor takes the partitions over
+        await(WAIT, () -> liveConsumerThreads().isEmpty(), () -> "still running: " + liveConsumerThreads());
+        await(WAIT, () -> groupMembers() == 0, () -> "members' partitions " + partitionsPerMember());
+        ProcessorMetrics stopped = processor.metrics();
+        assertThat(stopped.assignedPartitions()).isZero();
+        assertThat(stopped.records()).as("the crashed batch and what followed it are not done").isLessThan(1000);
+        assertThat(committedOffsetsSum()).as("every record counted as done was committed, and no more")
+                .isEqualTo(stopped.records());
+        assertThat(processor.failure()).containsInstanceOf(SwitchableStore.SimulatedCrash.class);
+        processor.close(); // nothing left to stop, and no error
+        assertThat(processor.failure()).as("close keeps the cause").containsInstanceOf(
+                SwitchableStore.SimulatedCrash.class);
+
+        ProfileEngine second = engine(store);
+        KafkaProfileProcessor after = started(processor(second).consumers(2));
+        await(WAIT, () -> pageViews(second, expected.keySet()).equals(expected),
+                () -> pageViews(second, expected.keySet()) + " " + after.metrics());
+        await(WAIT, () -> after.metrics().records() == 1000 - stopped.records() && after.metrics().lag() == 0,
+                () -> after.metrics() + " after " + stopped);
+        ProcessorMetrics m = after.metrics();
+        assertThat(m.duplicates()).as("the crashed batch's writes were read again and skipped").isPositive();
+        assertThat(stopped.applied() + m.applied() + m.duplicates()).as("each event applied once").isEqualTo(1000);
+        assertThat(pageViews(second, expected.keySet())).isEqualTo(expected);
+        assertThat(after.isRunning()).isTrue();
+        assertThat(after.failure()).isEmpty();
     }
 }

@@ -3,7 +3,10 @@ package io.profilekit.kafka;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
-/** A one-node KRaft broker (combined broker and controller) in the test JVM, on 127.0.0.1. */
+/**
+ * A one-node KRaft broker (combined broker and controller) in the test JVM, on 127.0.0.1, that
+ * creates no topic on its own.
+ */
 final class TestBroker implements AutoCloseable {
     private final KafkaClusterTestKit cluster;
 
@@ -24,6 +27,8 @@ final class TestBroker implements AutoCloseable {
                 .setConfigProp("transaction.state.log.min.isr", "1")
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
                 .setConfigProp("message.max.bytes", Integer.toString(4 << 20))
+                // as in production: topics exist because they were created, not because a client named one
+                .setConfigProp("auto.create.topics.enable", "false")
                 .build();
         try {
             cluster.format();

@@ -1,0 +1,119 @@
+package io.profilekit.kafka;
+
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Sends one consumer's dead letters and tells which the broker acknowledged. A letter that was not
+ * acknowledged (the send threw, or its future failed after the producer's own retries) stays owed:
+ * the consumer retries it and does not commit its partition meanwhile. Used by one consumer thread
+ * only; the producer may be shared.
+ */
+final class DeadLetterSender {
+    private static final Logger log = LoggerFactory.getLogger(DeadLetterSender.class);
+
+    /** A dead letter, and the partition whose offsets wait for it. */
+    record Letter(TopicPartition from, ProducerRecord<String, byte[]> record) {
+    }
+
+    private final Producer<String, byte[]> producer;
+    private final AtomicLong acknowledged = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    /** Attempts in a row that left letters owed; only the consumer thread touches it. */
+    private int failedAttempts;
+
+    DeadLetterSender(Producer<String, byte[]> producer) {
+        this.producer = producer;
+    }
+
+    /**
+     * One attempt: sends every owed letter, flushes, and waits for the broker's answers (bounded by
+     * the producer's {@code max.block.ms} and {@code delivery.timeout.ms}). The acknowledged letters
+     * are removed from {@code owed}; the others stay, in their order.
+     *
+     * @return whether nothing is owed any more
+     */
+    boolean send(List<Letter> owed) {
+        List<Future<?>> sent = new ArrayList<>(owed.size());
+        Exception firstError = null;
+        Letter firstFailed = null;
+        for (Letter l : owed) {
+            try {
+                sent.add(producer.send(l.record()));
+            } catch (RuntimeException e) {
+                sent.add(null);
+                if (firstError == null) {
+                    firstError = e;
+                    firstFailed = l;
+                }
+            }
+        }
+        producer.flush();
+        int failed = 0;
+        Iterator<Letter> it = owed.iterator();
+        for (Future<?> f : sent) {
+            Letter l = it.next();
+            Exception error = null;
+            if (f != null) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    error = e.getCause() instanceof Exception cause ? cause : e;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    error = e;
+                }
+            }
+            if (f != null && error == null) {
+                it.remove();
+                acknowledged.incrementAndGet();
+            } else {
+                failed++;
+                failures.incrementAndGet();
+                if (firstError == null) {
+                    firstError = error;
+                    firstFailed = l;
+                }
+            }
+        }
+        if (failed == 0) {
+            if (failedAttempts > 0) {
+                log.info("dead letters acknowledged after {} failed attempt(s)", failedAttempts);
+                failedAttempts = 0;
+            }
+            return true;
+        }
+        if (failedAttempts++ == 0) {
+            log.warn("{} of {} dead letter(s) not acknowledged (first: from {}-{}@{} to {}: {}); their partitions stay "
+                            + "uncommitted and the letters are retried until the broker takes them",
+                    failed, sent.size(), header(firstFailed, DeadLetters.ORIGINAL_TOPIC),
+                    header(firstFailed, DeadLetters.ORIGINAL_PARTITION), header(firstFailed, DeadLetters.ORIGINAL_OFFSET),
+                    firstFailed.record().topic(), String.valueOf(firstError));
+        }
+        return false;
+    }
+
+    /** Dead letters the broker acknowledged. */
+    long acknowledged() {
+        return acknowledged.get();
+    }
+
+    /** Attempts to send a dead letter that failed, each retried. */
+    long failures() {
+        return failures.get();
+    }
+
+    private static String header(Letter l, String name) {
+        return DeadLetters.header(l.record().headers(), name).orElse("?");
+    }
+}
