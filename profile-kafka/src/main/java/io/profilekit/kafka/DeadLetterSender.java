@@ -3,12 +3,13 @@ package io.profilekit.kafka;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
+import java.util.ListIterator;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,8 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Sends one consumer's dead letters and tells which the broker acknowledged. A letter that was not
  * acknowledged (the send threw, or its future failed after the producer's own retries) stays owed:
- * the consumer retries it and does not commit its partition meanwhile. Used by one consumer thread
- * only; the producer may be shared.
+ * the consumer retries it and does not commit its partition meanwhile. A letter the topic refuses
+ * as too large ({@link RecordTooLargeException}) is retried without its value, with the header
+ * {@link DeadLetters#VALUE_DROPPED} saying how large it was; the record stays readable at the
+ * original offset the headers name. Used by one consumer thread only; the producer may be shared.
  */
 final class DeadLetterSender {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterSender.class);
@@ -29,6 +32,7 @@ final class DeadLetterSender {
     private final Producer<String, byte[]> producer;
     private final AtomicLong acknowledged = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong valuesDropped = new AtomicLong();
     /** Attempts in a row that left letters owed; only the consumer thread touches it. */
     private int failedAttempts;
 
@@ -47,10 +51,12 @@ final class DeadLetterSender {
         List<Future<?>> sent = new ArrayList<>(owed.size());
         Exception firstError = null;
         Letter firstFailed = null;
+        Exception[] thrown = new Exception[owed.size()];
         for (Letter l : owed) {
             try {
                 sent.add(producer.send(l.record()));
             } catch (RuntimeException e) {
+                thrown[sent.size()] = e;
                 sent.add(null);
                 if (firstError == null) {
                     firstError = e;
@@ -60,8 +66,9 @@ final class DeadLetterSender {
         }
         producer.flush();
         int failed = 0;
-        Iterator<Letter> it = owed.iterator();
-        for (Future<?> f : sent) {
+        ListIterator<Letter> it = owed.listIterator();
+        for (int k = 0; k < sent.size(); k++) {
+            Future<?> f = sent.get(k);
             Letter l = it.next();
             Exception error = null;
             if (f != null) {
@@ -84,6 +91,15 @@ final class DeadLetterSender {
                     firstError = error;
                     firstFailed = l;
                 }
+                if ((f != null ? error : thrown[k]) instanceof RecordTooLargeException && l.record().value() != null) {
+                    // never accepted as it is: the next attempt sends it without its value, which
+                    // stays readable at the original offset; the headers say where and why
+                    it.set(new Letter(l.from(), DeadLetters.withoutValue(l.record())));
+                    valuesDropped.incrementAndGet();
+                    log.warn("dead letter from {}-{}@{} is too large for {} ({} bytes); it is sent without its value",
+                            header(l, DeadLetters.ORIGINAL_TOPIC), header(l, DeadLetters.ORIGINAL_PARTITION),
+                            header(l, DeadLetters.ORIGINAL_OFFSET), l.record().topic(), l.record().value().length);
+                }
             }
         }
         if (failed == 0) {
@@ -101,6 +117,11 @@ final class DeadLetterSender {
                     firstFailed.record().topic(), String.valueOf(firstError));
         }
         return false;
+    }
+
+    /** Dead letters sent without their value because the topic refused them as too large. */
+    long valuesDropped() {
+        return valuesDropped.get();
     }
 
     /** Dead letters the broker acknowledged. */

@@ -45,6 +45,24 @@ public final class DeadLetters {
         return new ProducerRecord<>(topic, null, record.key(), record.value(), headers);
     }
 
+    /**
+     * Set, instead of the value, on a dead letter whose record was too large for the dead-letter
+     * topic: how many bytes the value had. The record itself is still at its original topic,
+     * partition and offset (for as long as that topic keeps it).
+     */
+    public static final String VALUE_DROPPED = "profilekit.value.dropped";
+
+    /** The dead letter without its value, for a topic that refused it as too large. */
+    static ProducerRecord<String, byte[]> withoutValue(ProducerRecord<String, byte[]> letter) {
+        Headers headers = new RecordHeaders();
+        for (Header h : letter.headers()) {
+            headers.add(h);
+        }
+        int size = letter.value() == null ? 0 : letter.value().length;
+        headers.add(VALUE_DROPPED, utf8(size + " bytes, more than the dead-letter topic takes"));
+        return new ProducerRecord<>(letter.topic(), null, letter.key(), null, headers);
+    }
+
     /** A header's value as text, if the record has it. */
     public static Optional<String> header(Headers headers, String name) {
         Header h = headers.lastHeader(name);
