@@ -22,7 +22,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -69,7 +68,7 @@ final class ProcessorLoop implements Runnable {
     /** Asynchronous commits that failed since the last one that succeeded; only the loop thread touches it. */
     private int commitFailures;
     /** The batch in hand, between decoding and its commit; only the loop thread touches it. */
-    private Batch pending;
+    private PolledBatch pending;
 
     private final AtomicLong records = new AtomicLong();
     private final AtomicLong appliedEvents = new AtomicLong();
@@ -78,52 +77,6 @@ final class ProcessorLoop implements Runnable {
     private final AtomicLong storeFailures = new AtomicLong();
     private final AtomicLong pauses = new AtomicLong();
     private final AtomicLong revocations = new AtomicLong();
-
-    /**
-     * One poll's records: the events to apply and the records they came from, the dead letters owed,
-     * and the offsets not committed yet. Complete once applied, with no dead letter owed; its offsets
-     * are then all committed.
-     */
-    private static final class Batch {
-        final List<SourcedEvent> events;
-        final List<ConsumerRecord<String, byte[]>> origins;
-        /** Per partition, the offset to commit once its dead letters are acknowledged. */
-        final Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
-        /** Dead letters not acknowledged yet; those of records the engine rejects join when it is applied. */
-        final List<Letter> letters = new ArrayList<>();
-        /** Null until the batch is applied. */
-        List<RecordResult> results;
-        int records;
-
-        Batch(int capacity) {
-            events = new ArrayList<>(capacity);
-            origins = new ArrayList<>(capacity);
-        }
-
-        boolean complete() {
-            return results != null && letters.isEmpty();
-        }
-
-        /**
-         * Forgets these partitions: nothing of them is applied, dead-lettered, counted or committed by
-         * this batch any more.
-         */
-        void drop(Collection<TopicPartition> partitions) {
-            int held = events.size() + letters.size();
-            letters.removeIf(l -> partitions.contains(l.from()));
-            for (int i = events.size() - 1; i >= 0; i--) {
-                ConsumerRecord<String, byte[]> r = origins.get(i);
-                if (partitions.contains(new TopicPartition(r.topic(), r.partition()))) {
-                    events.remove(i);
-                    origins.remove(i);
-                }
-            }
-            partitions.forEach(next::remove);
-            if (results == null) {
-                records -= held - events.size() - letters.size(); // before it is applied, one record is one of these
-            }
-        }
-    }
 
     /**
      * @param producer   sends dead letters; neither owned nor closed by the loop
@@ -213,7 +166,7 @@ final class ProcessorLoop implements Runnable {
     }
 
     private void handle(ConsumerRecords<String, byte[]> polled) {
-        Batch batch = new Batch(polled.count());
+        PolledBatch batch = new PolledBatch(polled.count());
         for (TopicPartition tp : polled.partitions()) {
             List<ConsumerRecord<String, byte[]>> records = polled.records(tp);
             String source = sources.computeIfAbsent(tp, t -> t.topic() + "-" + t.partition());
@@ -294,7 +247,7 @@ final class ProcessorLoop implements Runnable {
      *
      * @return whether the batch is complete
      */
-    private boolean advance(Batch batch) {
+    private boolean advance(PolledBatch batch) {
         if (batch.results == null) {
             if (!tryApply(batch)) {
                 return false;
@@ -309,7 +262,7 @@ final class ProcessorLoop implements Runnable {
     }
 
     /** One attempt; false when the store failed. */
-    private boolean tryApply(Batch batch) {
+    private boolean tryApply(PolledBatch batch) {
         try {
             batch.results = batch.events.isEmpty() ? List.of() : engine.applyBatch(batch.events, changeSink);
             batches.incrementAndGet();
@@ -324,7 +277,7 @@ final class ProcessorLoop implements Runnable {
     }
 
     /** Counts an applied batch's outcomes once, and adds the dead letters of the records the engine rejected. */
-    private void count(Batch batch) {
+    private void count(PolledBatch batch) {
         long nApplied = 0;
         long nDuplicates = 0;
         for (int i = 0; i < batch.results.size(); i++) {
@@ -349,7 +302,7 @@ final class ProcessorLoop implements Runnable {
     }
 
     /** Commits the offsets of the batch's partitions that owe no dead letter (and forgets them in the batch). */
-    private void release(Batch batch) {
+    private void release(PolledBatch batch) {
         Set<TopicPartition> owing = new HashSet<>();
         batch.letters.forEach(l -> owing.add(l.from()));
         Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
@@ -410,7 +363,7 @@ final class ProcessorLoop implements Runnable {
     private void finishOnClose() {
         try {
             if (pending != null) {
-                Batch b = pending;
+                PolledBatch b = pending;
                 pending = null; // leaving the group must not try it again
                 if (!advance(b)) {
                     log.warn("closing before the batch in hand was complete ({}): the offsets of {} are not committed, "
