@@ -147,7 +147,15 @@ public final class PipelineBenchmark {
                 .groupId("bench-pipeline").topics(List.of(TOPIC)).engine(timed).consumers(consumers)
                 .updatesTopic(updates ? Optional.of(TopicSetup.PROFILE_UPDATES) : Optional.empty()).build()).start();
 
-        // (c) latency at half load, open loop
+        // (c) latency at half load, open loop, once the new processor has joined the group (a join
+        // takes seconds, and the records sent meanwhile would be measured as a backlog draining)
+        long joinDeadline = System.nanoTime() + 60_000_000_000L;
+        while (processor.metrics().assignedPartitions() == 0 && System.nanoTime() < joinDeadline) {
+            LockSupport.parkNanos(10_000_000L);
+        }
+        if (processor.metrics().assignedPartitions() == 0) {
+            throw new IllegalStateException("the latency run's processor got no partition in 60 s");
+        }
         int rate = (int) Math.max(1, pipeline / 2);
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
