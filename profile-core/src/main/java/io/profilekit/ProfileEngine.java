@@ -204,9 +204,11 @@ public final class ProfileEngine implements AutoCloseable {
      * The profiles of several users in one store call; users without a profile are absent.
      * Attributes past their time to live are left out, and so are profiles past the inactivity TTL.
      *
-     * <p>When the store fails, profiles read (or written) recently by this engine are served from
-     * its last-known-good copies, marked stale with their age ({@link Profile#freshness()}); when
-     * any requested user has no such copy, the store's failure is thrown.
+     * <p>When the store fails, profiles this engine has read recently (kept current by its later
+     * writes of them) are served from its last-known-good copies, marked stale with their age
+     * ({@link Profile#freshness()}); so are the copies a caching store offers with a
+     * {@link StaleCopiesException} (the younger of the two wins). When any requested user has no
+     * copy, the store's failure is thrown.
      *
      * @throws ProfileStoreException when the store failed and a copy is missing
      */
@@ -220,15 +222,25 @@ public final class ProfileEngine implements AutoCloseable {
                 lastKnownGood.put(s.userId(), new KnownGood(s, now.toEpochMilli()));
             }
         } catch (ProfileStoreException e) {
+            StaleCopiesException offered = e instanceof StaleCopiesException s ? s : null;
             states = new HashMap<>();
             stale = new HashMap<>();
             for (String id : userIds) {
                 KnownGood k = lastKnownGood.getIfPresent(id);
-                if (k == null) {
+                Duration own = k == null ? null : Duration.ofMillis(Math.max(0, now.toEpochMilli() - k.atMillis()));
+                Duration theirs = offered == null ? null : offered.ages().get(id);
+                if (theirs != null && (own == null || theirs.compareTo(own) <= 0)) {
+                    ProfileState copy = offered.copies().get(id);
+                    if (copy != null) {
+                        states.put(id, copy);
+                        stale.put(id, new Profile.Freshness(true, theirs));
+                    }
+                } else if (own != null) {
+                    states.put(id, k.state());
+                    stale.put(id, new Profile.Freshness(true, own));
+                } else {
                     throw e;
                 }
-                states.put(id, k.state());
-                stale.put(id, new Profile.Freshness(true, Duration.ofMillis(Math.max(0, now.toEpochMilli() - k.atMillis()))));
             }
         }
         Map<String, Profile> out = new HashMap<>(Math.max(4, states.size() * 2));

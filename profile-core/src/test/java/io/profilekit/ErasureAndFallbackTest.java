@@ -88,6 +88,37 @@ class ErasureAndFallbackTest {
     }
 
     @Test
+    void copiesAStoreOffersWhenItFailsAreServedMarkedStaleTheYoungerCopyWinning() {
+        CountingStore store = new CountingStore(new InMemoryProfileStore());
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
+                .build()) {
+            e.recordAll(List.of(view("u", 1), view("v", 1))).join();
+            assertThat(e.get("u")).isPresent(); // the engine's own copy of u, taken now
+            io.profilekit.spi.ProfileState storedV = store.delegate.loadAll(List.of("v")).get("v");
+            io.profilekit.spi.ProfileState storedU = store.delegate.loadAll(List.of("u")).get("u");
+            e.record(view("u", 2)).join();
+            clock.advance(Duration.ofMinutes(5));
+
+            // the store's copy of u is older than the engine's; it also vouches that "gone" has no profile
+            store.failNext = new StaleCopiesException(new ProfileStoreException("Redis is down"),
+                    java.util.Map.of("u", storedU, "v", storedV),
+                    java.util.Map.of("u", Duration.ofMinutes(9), "v", Duration.ofSeconds(20), "gone", Duration.ofSeconds(20)));
+            java.util.Map<String, Profile> served = e.getAll(List.of("u", "v", "gone"));
+
+            assertThat(served).containsOnlyKeys("u", "v");
+            assertThat(served.get("v").freshness()).isEqualTo(new Profile.Freshness(true, Duration.ofSeconds(20)));
+            assertThat(served.get("u").freshness()).as("the engine's copy, younger")
+                    .isEqualTo(new Profile.Freshness(true, Duration.ofMinutes(5)));
+            assertThat(served.get("u").getLong("page_views")).as("kept current by the engine's write").contains(2L);
+
+            store.failNext = new StaleCopiesException(new ProfileStoreException("Redis is down"),
+                    java.util.Map.of(), java.util.Map.of("v", Duration.ofSeconds(20)));
+            assertThatThrownBy(() -> e.getAll(List.of("v", "w"))).as("w has no copy anywhere")
+                    .isInstanceOf(StaleCopiesException.class);
+        }
+    }
+
+    @Test
     void aWriteOutageIsRetriedWithBackoffThenFailsTheCaller() {
         CountingStore store = new CountingStore(new InMemoryProfileStore()) {
             @Override

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.profilekit.ProfileStoreException;
+import io.profilekit.StaleCopiesException;
 import io.profilekit.spi.ProfileState;
 import io.profilekit.spi.ProfileStore;
 import io.profilekit.spi.ProfileWrite;
@@ -38,9 +39,11 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>When the store is down.</b> {@link #lastKnownGood} returns the newest copy this instance
  * has seen, with its age, without calling the store. With {@link Builder#serveStaleWhenDown}
- * enabled, {@link #loadAll} answers from those copies (of any age within
- * {@link Builder#lastKnownGoodRetention}) when the store fails and every requested user has one;
- * otherwise it rethrows the store's {@link ProfileStoreException}. Writes are never served from
+ * enabled, a {@link #loadAll} that fails offers those copies (of any age within
+ * {@link Builder#lastKnownGoodRetention}) when every requested user has one: it throws a
+ * {@link StaleCopiesException} holding them with their ages, which {@code ProfileEngine.get}
+ * serves marked stale ({@code profile.freshness()}); otherwise it rethrows the store's
+ * {@link ProfileStoreException}. Writes are never served from
  * the cache: they fail while the store is down.
  *
  * <p>Thread-safe. {@link #close()} empties the cache and leaves the wrapped store open: its owner
@@ -111,8 +114,8 @@ public final class NearCachedProfileStore implements ProfileStore {
         try {
             loaded = delegate.loadAll(misses);
         } catch (ProfileStoreException failure) {
-            if (serveStaleWhenDown && serveStale(misses, out)) {
-                return out;
+            if (serveStaleWhenDown) {
+                offerStale(userIds, misses, out, now, failure);
             }
             throw failure;
         }
@@ -126,20 +129,27 @@ public final class NearCachedProfileStore implements ProfileStore {
         return out;
     }
 
-    private boolean serveStale(List<String> misses, Map<String, ProfileState> out) {
-        Map<String, ProfileState> copies = new HashMap<>();
+    /**
+     * Throws the copies of every requested user, when there is one for each: those answered fresh
+     * from the cache (age 0) and the older ones of the users the store could not load.
+     */
+    private void offerStale(Collection<String> requested, List<String> misses, Map<String, ProfileState> fresh,
+                            long now, ProfileStoreException failure) {
+        Map<String, ProfileState> copies = new HashMap<>(fresh);
+        Map<String, Duration> ages = new HashMap<>();
+        requested.forEach(id -> ages.put(id, Duration.ZERO)); // those answered from the cache, fresh
         for (String id : misses) {
             Entry e = cache.getIfPresent(id);
             if (e == null) {
-                return false;
+                return;
             }
             if (e.state != null) {
                 copies.put(id, e.state);
             }
+            ages.put(id, Duration.ofNanos(Math.max(0, now - e.loadedAt)));
         }
         staleServed.add(misses.size());
-        out.putAll(copies);
-        return true;
+        throw new StaleCopiesException(failure, copies, ages);
     }
 
     /** Caches a load or a write, unless a newer version is already cached. */
@@ -270,8 +280,9 @@ public final class NearCachedProfileStore implements ProfileStore {
         }
 
         /**
-         * Whether {@link #loadAll} answers from last-known-good copies when the store fails
-         * (default false: the failure is thrown).
+         * Whether a {@link #loadAll} that fails offers last-known-good copies, as a
+         * {@link StaleCopiesException} that the engine serves marked stale (default false: the
+         * store's failure is thrown as it is).
          */
         public Builder serveStaleWhenDown(boolean serve) {
             this.serveStaleWhenDown = serve;

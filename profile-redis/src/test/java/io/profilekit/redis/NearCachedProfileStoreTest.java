@@ -5,6 +5,7 @@ import io.profilekit.InMemoryProfileStore;
 import io.profilekit.MutableClock;
 import io.profilekit.ProfileEngine;
 import io.profilekit.ProfileStoreException;
+import io.profilekit.StaleCopiesException;
 import io.profilekit.spi.ProfileState;
 import io.profilekit.spi.ProfileWrite;
 import io.profilekit.spi.SeenEvents;
@@ -108,14 +109,21 @@ class NearCachedProfileStoreTest {
         assertThatThrownBy(() -> strict.loadAll(List.of("u1"))).hasMessage("Redis is down");
 
         shared.failNext = new ProfileStoreException("Redis is down");
-        Map<String, ProfileState> served = lenient.loadAll(List.of("u1", "nobody"));
-        assertThat(served).containsOnlyKeys("u1");
-        assertThat(served.get("u1").version()).isEqualTo(1);
+        assertThatThrownBy(() -> lenient.loadAll(List.of("u1", "nobody")))
+                .as("the copies are offered as what they are: stale")
+                .isInstanceOfSatisfying(StaleCopiesException.class, stale -> {
+                    assertThat(stale).hasMessage("Redis is down");
+                    assertThat(stale.copies()).containsOnlyKeys("u1");
+                    assertThat(stale.copies().get("u1").version()).isEqualTo(1);
+                    assertThat(stale.ages()).containsEntry("u1", Duration.ofMinutes(3))
+                            .containsEntry("nobody", Duration.ofMinutes(3));
+                });
         assertThat(lenient.staleServed()).isEqualTo(2);
 
         shared.failNext = new ProfileStoreException("Redis is down");
         assertThatThrownBy(() -> lenient.loadAll(List.of("u1", "never-loaded")))
-                .as("a user without a copy cannot be answered").hasMessage("Redis is down");
+                .as("a user without a copy cannot be answered").hasMessage("Redis is down")
+                .isNotInstanceOf(StaleCopiesException.class);
 
         assertThat(lenient.lastKnownGood("u1")).hasValueSatisfying(c -> {
             assertThat(c.state().version()).isEqualTo(1);

@@ -128,7 +128,10 @@ class RedisRestartTest {
             redis.stop();
             try {
                 nanos.addAndGet(Duration.ofSeconds(30).toNanos());
-                assertThat(engine.get("u1").orElseThrow().getLong("purchases")).contains(2L);
+                io.profilekit.Profile served = engine.get("u1").orElseThrow();
+                assertThat(served.getLong("purchases")).contains(2L);
+                assertThat(served.freshness().stale()).as("served from a copy, and marked so").isTrue();
+                assertThat(served.freshness().age()).isEqualTo(Duration.ofSeconds(30));
                 assertThat(near.staleServed()).isEqualTo(1);
                 assertThat(near.lastKnownGood("u1").orElseThrow().age()).isEqualTo(Duration.ofSeconds(30));
                 assertThatThrownBy(() -> engine.record(purchase("l3", "u1", 3)).join())
