@@ -31,9 +31,11 @@ class ReadmeQuickStartTest {
                 .build();
 
         try (ProfileEngine engine = ProfileEngine.builder().reducer(reducer).build()) {
-            RecordResult r = engine.record(Event.of("u42", "purchase").at(Instant.now())
-                    .with("order_id", "o-1").with("amount", 19.99).with("currency", "EUR")).join();
+            Event purchase = Event.of("u42", "purchase").withId("purchase-o-1").at(Instant.now())
+                    .with("order_id", "o-1").with("amount", 19.99).with("currency", "EUR");
+            RecordResult r = engine.record(purchase).join();
             assertThat(r.outcome()).isEqualTo(RecordResult.Outcome.APPLIED);
+            assertThat(engine.record(purchase).join().outcome()).isEqualTo(RecordResult.Outcome.DUPLICATE);
             Profile p = engine.get("u42").orElseThrow();
             assertThat(p.getLong("purchases")).contains(1L);
             assertThat(p.getDecimal("lifetime_value")).contains(new BigDecimal("19.99"));

@@ -20,7 +20,7 @@ public final class DeadLetters {
     public static final String ORIGINAL_PARTITION = "profilekit.original.partition";
     /** Its offset, as a decimal string. */
     public static final String ORIGINAL_OFFSET = "profilekit.original.offset";
-    /** Every problem found, such as {@code properties.amount: expected a number, got "abc"}. */
+    /** Every problem found, such as {@code purchase.amount: expected a number >= 0, got "abc"}. */
     public static final String REASON = "profilekit.reason";
 
     /** Reasons longer than this are cut, so that a hostile record cannot make a huge header. */

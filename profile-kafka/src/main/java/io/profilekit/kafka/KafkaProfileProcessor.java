@@ -61,9 +61,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@link Builder#retryBackoff} up to {@link Builder#maxRetryBackoff} (the batch while the store
  * fails, then only the dead letters not acknowledged), and resumes when it succeeds. While dead
  * letters are retried, the batch's partitions that owe none are committed. Nothing is buffered beyond
- * the one batch per consumer, and a dead letter the broker never takes (one too large for the topic,
- * say) holds its consumer's partitions until it does, which {@link #metrics()} shows ({@code paused},
- * a growing {@code deadLetterFailures}). One attempt at the dead letters waits up to the producer's
+ * the one batch per consumer. A dead letter too large for the dead-letter topic is sent again
+ * without its value (header {@link DeadLetters#VALUE_DROPPED}); one the broker refuses for good for
+ * another reason (a missing write permission, say) holds its consumer's partitions until it is
+ * taken, which {@link #metrics()} shows ({@code paused}, a growing {@code deadLetterFailures}). One attempt at the dead letters waits up to the producer's
  * {@code max.block.ms} plus {@code delivery.timeout.ms} without polling (5 s + 120 s for the producer
  * the processor creates), which must stay below the consumer's {@code max.poll.interval.ms} (300 s by
  * default). If the consumer is closed, or its partitions are revoked or lost, while the store or the

@@ -64,7 +64,7 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p><b>Timeouts, TLS, credentials</b> are the Jedis client's: set them in its
  * {@code DefaultJedisClientConfig} ({@code socketTimeoutMillis}, {@code connectionTimeoutMillis},
- * {@code ssl}, {@code user}, {@code password}). Any Jedis failure (connection refused, timeout,
+ * {@code sslOptions}, {@code user}, {@code password}). Any Jedis failure (connection refused, timeout,
  * script error) surfaces as {@link ProfileStoreException} with the Jedis exception as its cause; an
  * error on one user's key (such as {@code WRONGTYPE}) fails the whole {@code writeAll} with an
  * exception naming that key. The other users' writes of the batch may have reached Redis before

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.SslOptions;
+import redis.clients.jedis.SslVerifyMode;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 
 import java.math.BigDecimal;
@@ -98,9 +100,10 @@ class RedisSecurityTest {
 
     static RedisClient tlsClient(String user, String password) {
         return RedisClient.builder().hostAndPort(new HostAndPort("127.0.0.1", tlsPort))
-                .clientConfig(DefaultJedisClientConfig.builder().user(user).password(password).ssl(true)
-                        .sslSocketFactory(tls.sockets()).connectionTimeoutMillis(5_000).socketTimeoutMillis(10_000)
-                        .build())
+                .clientConfig(DefaultJedisClientConfig.builder().user(user).password(password)
+                        .sslOptions(SslOptions.builder().truststore(tls.trustStore.toFile(), tls.trustStorePassword())
+                                .sslVerifyMode(SslVerifyMode.FULL).build())
+                        .connectionTimeoutMillis(5_000).socketTimeoutMillis(10_000).build())
                 .build();
     }
 
@@ -110,7 +113,8 @@ class RedisSecurityTest {
         try (RedisClient app = tlsClient("profilekit", "secret");
              ProfileEngine engine = ProfileEngine.builder().reducer(Purchases.REDUCER)
                      .store(RedisProfileStore.builder(app).keyPrefix("shop:pk:").defaultProfileTtl(Duration.ofDays(90)).build())
-                     .sessions(Duration.ofMinutes(30)).sessionStore(RedisSessionStore.builder(app).build())
+                     .sessions(Duration.ofMinutes(30)).sessionStore(RedisSessionStore.builder(app)
+                             .keyPrefix("shop:pks:").indexKey("shop:pks-idle").build())
                      .clock(clock).scheduler(false).build()) {
             List<Event> batch = new ArrayList<>();
             for (int i = 0; i < 40; i++) {

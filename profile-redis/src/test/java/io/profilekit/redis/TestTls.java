@@ -1,8 +1,5 @@
 package io.profilekit.redis;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,19 +15,24 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A self-signed certificate for 127.0.0.1, made with the JDK's {@code keytool} (no other tool
- * needed), as the PEM files redis-server reads and as the client's trust. For tests.
+ * needed), as the PEM files redis-server reads and as a trust store for the client. For tests.
  */
 final class TestTls {
     private static final char[] PASSWORD = "changeit".toCharArray();
 
     final Path certificate;
     final Path privateKey;
-    private final SSLSocketFactory sockets;
+    /** A PKCS#12 trust store holding the certificate, password {@link #trustStorePassword()}. */
+    final Path trustStore;
 
-    private TestTls(Path certificate, Path privateKey, SSLSocketFactory sockets) {
+    private TestTls(Path certificate, Path privateKey, Path trustStore) {
         this.certificate = certificate;
         this.privateKey = privateKey;
-        this.sockets = sockets;
+        this.trustStore = trustStore;
+    }
+
+    char[] trustStorePassword() {
+        return PASSWORD.clone();
     }
 
     /** Makes the key pair and certificate in {@code dir}. */
@@ -59,22 +61,17 @@ final class TestTls {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("redis", cert);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, tmf.getTrustManagers(), null);
-        return new TestTls(certificate, privateKey, context.getSocketFactory());
+        Path trustStore = dir.resolve("trust.p12");
+        try (var out = Files.newOutputStream(trustStore)) {
+            trust.store(out, PASSWORD);
+        }
+        return new TestTls(certificate, privateKey, trustStore);
     }
 
     private static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n"
                 + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
                 + "\n-----END " + type + "-----\n";
-    }
-
-    /** Sockets that trust this certificate only. */
-    SSLSocketFactory sockets() {
-        return sockets;
     }
 
     /** The {@code redis.conf} lines serving TLS with this certificate on {@code port}. */
