@@ -27,7 +27,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .setConfigProp("auto.create.topics.enable", "false")
                 .build();
         try {
-            cluster.format();
+            formatQuietly(cluster);
             cluster.startup();
             cluster.waitForReadyBrokers();
         } catch (Exception e) {
@@ -35,6 +35,23 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw e;
         }
         return new EmbeddedKafka(cluster);
+    }
+
+    /**
+     * Formats the cluster's storage; Kafka's formatter prints its bootstrap metadata to standard
+     * output, a long line that says nothing to a user of the demo, so that output goes nowhere
+     * (an error still throws).
+     */
+    private static void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
+        java.io.PrintStream out = System.out;
+        synchronized (System.class) {
+            System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+            try {
+                cluster.format();
+            } finally {
+                System.setOut(out);
+            }
+        }
     }
 
     public String bootstrapServers() {

@@ -147,6 +147,8 @@ public final class Pipeline {
                     "{\"userId\":\"u1\",\"type\":\"page_view\",\"timestamp\":\"yesterday\"}".getBytes(StandardCharsets.UTF_8)))
                     .get();
         }
+        System.out.println("sent one invalid record (timestamp \"yesterday\") on purpose: it goes to "
+                + TopicSetup.DEAD_LETTERS + ", and the stream moves on");
 
         System.out.printf("driving %d events/s over %d users (Zipf) for %d s%n", o.rate(), o.users(), o.durationSeconds());
         Clickstream stream = new Clickstream(o.users(), 1.0, 42);
@@ -154,6 +156,7 @@ public final class Pipeline {
         long start = System.nanoTime();
         long end = start + Duration.ofSeconds(o.durationSeconds()).toNanos();
         long nextReport = start + 1_000_000_000L;
+        long lastReport = start;
         long sent = 0;
         long lastSent = 0;
         long lastApplied = 0;
@@ -175,12 +178,15 @@ public final class Pipeline {
             if (now >= nextReport) {
                 ProcessorMetrics m = processor.metrics();
                 Histogram h = latency.interval();
-                System.out.printf("%3ds  sent %6d ev/s  applied %6d ev/s  lag %6d  read-after-record p50 %6.2f ms  p99 %6.2f ms%n",
-                        (now - start) / 1_000_000_000L, sent - lastSent, m.applied() - lastApplied, m.lag(),
+                double seconds = (now - lastReport) / 1e9; // rates over the time since the last line, however long
+                System.out.printf("%5.1fs  sent %6.0f ev/s  applied %6.0f ev/s  lag %6d  read-after-record p50 %6.2f ms  "
+                                + "p99 %6.2f ms%n", (now - start) / 1e9, (sent - lastSent) / seconds,
+                        (m.applied() - lastApplied) / seconds, m.lag(),
                         h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0);
                 lastSent = sent;
                 lastApplied = m.applied();
-                nextReport += 1_000_000_000L;
+                lastReport = now;
+                nextReport = now + 1_000_000_000L;
             }
             LockSupport.parkNanos(500_000L);
         }
