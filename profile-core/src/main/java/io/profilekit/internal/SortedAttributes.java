@@ -1,5 +1,6 @@
 package io.profilekit.internal;
 
+import io.profilekit.op.Accumulator;
 import io.profilekit.op.Operation;
 
 import java.util.AbstractMap;
@@ -155,10 +156,17 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
         return new Builder(this, size + 4);
     }
 
-    /** Merges operations into a copy of a {@link SortedAttributes}. Not thread-safe. */
+    /**
+     * Merges operations into a copy of a {@link SortedAttributes}. {@link #fold} keeps an
+     * {@link Accumulator} per attribute that a run of operations is folded into, and freezes it on
+     * {@link #get} or {@link #build}: the result equals merging the operations one by one. Not
+     * thread-safe.
+     */
     public static final class Builder {
         private String[] names;
         private Operation[] operations;
+        /** Per attribute, the accumulator holding its newer state than {@code operations}, or null. */
+        private Accumulator[] folds;
         private int size;
 
         Builder(SortedAttributes from, int capacity) {
@@ -171,30 +179,90 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
         public void merge(String name, Operation op) {
             int i = indexOf(names, size, name);
             if (i >= 0) {
-                operations[i] = operations[i].merge(op);
+                operations[i] = current(i).merge(op);
                 return;
             }
-            int at = -(i + 1);
+            insert(-(i + 1), name, op);
+        }
+
+        /**
+         * Merges an operation into the attribute as {@link #merge} does, but into a mutable
+         * accumulator kept until {@link #get} or {@link #build}: for an attribute that many
+         * operations go to in a row (a hot user's batch), instead of one immutable copy per
+         * operation.
+         */
+        public void fold(String name, Operation op) {
+            int i = indexOf(names, size, name);
+            if (i < 0) {
+                insert(-(i + 1), name, op);
+                return;
+            }
+            Accumulator f = folds != null ? folds[i] : null;
+            if (f == null) {
+                f = Accumulator.of(operations[i]);
+                if (f == null) {
+                    operations[i] = operations[i].merge(op);
+                    return;
+                }
+                if (folds == null) {
+                    folds = new Accumulator[names.length];
+                }
+                folds[i] = f;
+            }
+            if (!f.add(op)) {
+                operations[i] = f.result().merge(op);
+                folds[i] = null;
+            }
+        }
+
+        private void insert(int at, String name, Operation op) {
             if (size == names.length) {
                 names = Arrays.copyOf(names, size * 2 + 1);
                 operations = Arrays.copyOf(operations, names.length);
+                if (folds != null) {
+                    folds = Arrays.copyOf(folds, names.length);
+                }
             }
             System.arraycopy(names, at, names, at + 1, size - at);
             System.arraycopy(operations, at, operations, at + 1, size - at);
+            if (folds != null) {
+                System.arraycopy(folds, at, folds, at + 1, size - at);
+                folds[at] = null;
+            }
             names[at] = name;
             operations[at] = op;
             size++;
         }
 
+        /** The operation at {@code i}, its accumulator frozen into it. */
+        private Operation current(int i) {
+            if (folds != null && folds[i] != null) {
+                operations[i] = folds[i].result();
+                folds[i] = null;
+            }
+            return operations[i];
+        }
+
+        /** The attribute's operation as merged so far, or null. */
         public Operation get(String name) {
             int i = indexOf(names, size, name);
-            return i >= 0 ? operations[i] : null;
+            if (i < 0) {
+                return null;
+            }
+            // frozen but kept: the accumulator hands out the same object until its next change
+            return folds != null && folds[i] != null ? folds[i].result() : operations[i];
         }
 
         /** The attributes as an immutable map; the builder must not be used afterwards. */
         public SortedAttributes build() {
             if (size == 0) {
                 return EMPTY;
+            }
+            if (folds != null) {
+                for (int i = 0; i < size; i++) {
+                    current(i);
+                }
+                folds = null;
             }
             SortedAttributes out = new SortedAttributes(names, operations, size);
             names = null;

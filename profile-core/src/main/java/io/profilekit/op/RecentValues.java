@@ -4,6 +4,7 @@ import io.profilekit.internal.FrozenArray;
 import io.profilekit.internal.ValueOrder;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -107,6 +108,71 @@ public record RecentValues(int capacity, List<Entry> entries) implements Operati
             out[k] = k == at ? e : entries.get(i++);
         }
         return new RecentValues(capacity, FrozenArray.adopt(out, out.length));
+    }
+
+    /**
+     * Inserts one-entry deltas of the same capacity into a mutable copy of the list, exactly as
+     * {@link #merge} does through {@code insert}; anything else is left to the immutable merge.
+     * Not thread-safe.
+     */
+    static final class Folder extends Accumulator {
+        private final int capacity;
+        private Entry[] entries;
+        private int size;
+        private RecentValues frozen;
+
+        Folder(RecentValues start) {
+            capacity = start.capacity;
+            size = start.entries.size();
+            entries = start.entries.toArray(new Entry[Math.max(size, Math.min(capacity, size + 4))]);
+            frozen = start;
+        }
+
+        @Override
+        public boolean add(Operation op) {
+            if (!(op instanceof RecentValues o) || o.entries.size() != 1) {
+                return false;
+            }
+            long updatedAt = size == 0 ? Long.MIN_VALUE : entries[0].time;
+            long otherUpdatedAt = o.updatedAt();
+            int cap = updatedAt != otherUpdatedAt ? (updatedAt > otherUpdatedAt ? capacity : o.capacity)
+                    : Math.max(capacity, o.capacity);
+            if (cap != capacity) {
+                return false;
+            }
+            Entry e = o.entries.get(0);
+            int at = 0;
+            while (at < size) {
+                int c = NEWEST_FIRST.compare(e, entries[at]);
+                if (c == 0) {
+                    return true;
+                }
+                if (c < 0) {
+                    break;
+                }
+                at++;
+            }
+            if (at >= capacity) {
+                return true;
+            }
+            int length = Math.min(capacity, size + 1);
+            if (length > entries.length) {
+                entries = Arrays.copyOf(entries, Math.min(capacity, entries.length * 2 + 1));
+            }
+            System.arraycopy(entries, at, entries, at + 1, length - 1 - at);
+            entries[at] = e;
+            size = length;
+            frozen = null;
+            return true;
+        }
+
+        @Override
+        public Operation result() {
+            if (frozen == null) {
+                frozen = new RecentValues(capacity, FrozenArray.adopt(Arrays.copyOf(entries, size), size));
+            }
+            return frozen;
+        }
     }
 
     @Override
