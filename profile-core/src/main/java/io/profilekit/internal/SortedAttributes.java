@@ -38,7 +38,7 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
         if (map.isEmpty()) {
             return EMPTY;
         }
-        Builder b = new Builder(EMPTY, map.size());
+        Builder b = new Builder(map.size());
         map.forEach((k, v) -> {
             if (k == null || v == null) {
                 throw new NullPointerException("attribute names and operations must not be null");
@@ -151,9 +151,9 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
         };
     }
 
-    /** A mutable copy for merging operations in. */
+    /** A mutable copy for merging operations in; it shares this map's names until one is added. */
     public Builder toBuilder() {
-        return new Builder(this, size + 4);
+        return new Builder(this);
     }
 
     /**
@@ -163,16 +163,29 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
      * thread-safe.
      */
     public static final class Builder {
+        /** Shared with the map the builder started from while {@link #namesShared}: never written then. */
         private String[] names;
+        private boolean namesShared;
         private Operation[] operations;
         /** Per attribute, the accumulator holding its newer state than {@code operations}, or null. */
         private Accumulator[] folds;
         private int size;
 
-        Builder(SortedAttributes from, int capacity) {
-            this.names = Arrays.copyOf(from.names, Math.max(capacity, from.size));
-            this.operations = Arrays.copyOf(from.operations, names.length);
+        /**
+         * Starts from {@code from}: its names are shared (a batch rarely adds an attribute, and a
+         * profile's next version then holds the same names array), its operations copied.
+         */
+        Builder(SortedAttributes from) {
+            this.names = from.names;
+            this.namesShared = true;
+            this.operations = Arrays.copyOf(from.operations, from.size);
             this.size = from.size;
+        }
+
+        /** Starts empty, with room for {@code capacity} attributes. */
+        Builder(int capacity) {
+            this.names = new String[capacity];
+            this.operations = new Operation[capacity];
         }
 
         /** Merges an operation into the attribute, or adds the attribute. */
@@ -205,7 +218,7 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
                     return;
                 }
                 if (folds == null) {
-                    folds = new Accumulator[names.length];
+                    folds = new Accumulator[operations.length];
                 }
                 folds[i] = f;
             }
@@ -216,11 +229,13 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
         }
 
         private void insert(int at, String name, Operation op) {
-            if (size == names.length) {
-                names = Arrays.copyOf(names, size * 2 + 1);
-                operations = Arrays.copyOf(operations, names.length);
+            if (namesShared || size == names.length || size == operations.length) {
+                int length = size + Math.min(size + 1, 8);
+                names = Arrays.copyOf(names, length);
+                namesShared = false;
+                operations = Arrays.copyOf(operations, length);
                 if (folds != null) {
-                    folds = Arrays.copyOf(folds, names.length);
+                    folds = Arrays.copyOf(folds, length);
                 }
             }
             System.arraycopy(names, at, names, at + 1, size - at);
