@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 
 /**
  * A {@link ProfileStore} in this process's memory. In direct mode it holds the only copy of the
@@ -81,32 +82,53 @@ public final class InMemoryProfileStore implements ProfileStore {
     public List<WriteOutcome> writeAll(List<ProfileWrite> writes) {
         List<WriteOutcome> outcomes = new ArrayList<>(writes.size());
         long now = ticker.read();
+        Writer writer = new Writer(now);
         for (ProfileWrite w : writes) {
-            WriteOutcome.Status[] status = new WriteOutcome.Status[1];
-            profiles.compute(w.userId(), (id, current) -> {
-                Entry live = current == null || current.expired(now) ? null : current;
-                long storedVersion = live == null ? 0 : live.state.version();
-                if (storedVersion != w.expectedVersion()) {
-                    status[0] = WriteOutcome.Status.CONFLICT;
-                    return current;
-                }
-                if (live != null) {
-                    for (Map.Entry<String, Long> f : w.fences().entrySet()) {
-                        if (live.state.fence(f.getKey()) >= f.getValue()) {
-                            status[0] = WriteOutcome.Status.STALE_FENCE;
-                            return current;
-                        }
-                    }
-                }
-                status[0] = WriteOutcome.Status.WRITTEN;
-                return new Entry(w.state(), expiresAt(w.ttl(), now));
-            });
-            outcomes.add(new WriteOutcome(w.userId(), status[0]));
+            writer.write = w;
+            writer.status = null;
+            profiles.compute(w.userId(), writer);
+            outcomes.add(new WriteOutcome(w.userId(), writer.status));
         }
         if (anyExpiry) {
             sweep(SWEEP_PER_WRITE * writes.size(), now);
         }
         return outcomes;
+    }
+
+    /**
+     * One user's conditional write as the remapping function of {@link ConcurrentHashMap#compute}
+     * (so it is atomic), reused for every write of a {@link #writeAll} call instead of a capturing
+     * lambda per write. Confined to the calling thread.
+     */
+    private final class Writer implements BiFunction<String, Entry, Entry> {
+        private final long now;
+        ProfileWrite write;
+        WriteOutcome.Status status;
+
+        Writer(long now) {
+            this.now = now;
+        }
+
+        @Override
+        public Entry apply(String id, Entry current) {
+            ProfileWrite w = write;
+            Entry live = current == null || current.expired(now) ? null : current;
+            long storedVersion = live == null ? 0 : live.state.version();
+            if (storedVersion != w.expectedVersion()) {
+                status = WriteOutcome.Status.CONFLICT;
+                return current;
+            }
+            if (live != null) {
+                for (Map.Entry<String, Long> f : w.fences().entrySet()) {
+                    if (live.state.fence(f.getKey()) >= f.getValue()) {
+                        status = WriteOutcome.Status.STALE_FENCE;
+                        return current;
+                    }
+                }
+            }
+            status = WriteOutcome.Status.WRITTEN;
+            return new Entry(w.state(), expiresAt(w.ttl(), now));
+        }
     }
 
     @Override
