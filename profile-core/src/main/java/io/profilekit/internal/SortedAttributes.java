@@ -230,7 +230,8 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
 
         private void insert(int at, String name, Operation op) {
             if (namesShared || size == names.length || size == operations.length) {
-                int length = size + Math.min(size + 1, 8);
+                // an event adds its attributes together (a new user's first event, all of them)
+                int length = size + 8;
                 names = Arrays.copyOf(names, length);
                 namesShared = false;
                 operations = Arrays.copyOf(operations, length);

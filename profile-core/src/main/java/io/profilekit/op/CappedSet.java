@@ -40,7 +40,7 @@ public record CappedSet(int capacity, List<Member> members) implements Operation
 
     /** A delta adding one value. */
     public static CappedSet of(Object value, long time, int capacity) {
-        return new CappedSet(capacity, List.of(new Member(value, time)));
+        return new CappedSet(capacity, FrozenArray.adopt(new Object[] {new Member(value, time)}, 1));
     }
 
     @Override

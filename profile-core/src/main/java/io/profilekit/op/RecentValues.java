@@ -42,7 +42,7 @@ public record RecentValues(int capacity, List<Entry> entries) implements Operati
 
     /** A delta adding one value. */
     public static RecentValues of(Object value, long time, long tie, int capacity) {
-        return new RecentValues(capacity, List.of(new Entry(value, time, tie)));
+        return new RecentValues(capacity, FrozenArray.adopt(new Object[] {new Entry(value, time, tie)}, 1));
     }
 
     @Override

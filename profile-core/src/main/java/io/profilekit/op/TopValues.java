@@ -42,7 +42,7 @@ public record TopValues(int n, int capacity, List<Count> counts) implements Oper
 
     /** A delta counting one value. */
     public static TopValues of(Object value, long time, int n, int capacity) {
-        return new TopValues(n, capacity, List.of(new Count(value, 1, time)));
+        return new TopValues(n, capacity, FrozenArray.adopt(new Object[] {new Count(value, 1, time)}, 1));
     }
 
     @Override
