@@ -33,17 +33,39 @@ public final class InMemoryProfileStore implements ProfileStore {
     private static final long NEVER = Long.MAX_VALUE;
     private static final int SWEEP_PER_WRITE = 2;
 
-    private final ConcurrentHashMap<String, Entry> profiles = new ConcurrentHashMap<>();
+    /**
+     * Per user, the {@link ProfileState} itself when it never expires (a load reads one object
+     * less, and a write keeps one less), else an {@link Entry}.
+     */
+    private final ConcurrentHashMap<String, Object> profiles = new ConcurrentHashMap<>();
     private final Ticker ticker;
     private final Duration tombstoneRetention;
     private volatile boolean anyExpiry;
-    private Iterator<Map.Entry<String, Entry>> sweep;
+    private Iterator<Map.Entry<String, Object>> sweep;
 
-    /** A state and when it expires, in the ticker's nanoseconds ({@link #NEVER} for no expiry). */
+    /** A state and when it expires, in the ticker's nanoseconds. */
     private record Entry(ProfileState state, long expiresAt) {
         boolean expired(long now) {
             return expiresAt != NEVER && now - expiresAt >= 0;
         }
+    }
+
+    /** What the map holds for a state expiring at {@code expiresAt}. */
+    private static Object stored(ProfileState state, long expiresAt) {
+        return expiresAt == NEVER ? state : new Entry(state, expiresAt);
+    }
+
+    /** Whether a value of the map has expired at {@code now}. */
+    private static boolean expired(Object stored, long now) {
+        return stored instanceof Entry e && e.expired(now);
+    }
+
+    /** The state of a value of the map, or null when there is none or it has expired. */
+    private static ProfileState live(Object stored, long now) {
+        if (stored instanceof ProfileState s) {
+            return s;
+        }
+        return stored == null || ((Entry) stored).expired(now) ? null : ((Entry) stored).state;
     }
 
     private InMemoryProfileStore(Builder b) {
@@ -66,12 +88,13 @@ public final class InMemoryProfileStore implements ProfileStore {
         Map<String, ProfileState> out = new HashMap<>(Math.max(4, userIds.size() * 2));
         long now = anyExpiry ? ticker.read() : 0;
         for (String id : userIds) {
-            Entry e = profiles.get(id);
+            Object e = profiles.get(id);
             if (e != null) {
-                if (e.expired(now)) {
+                ProfileState s = live(e, now);
+                if (s == null) {
                     profiles.remove(id, e);
                 } else {
-                    out.put(id, e.state);
+                    out.put(id, s);
                 }
             }
         }
@@ -100,7 +123,7 @@ public final class InMemoryProfileStore implements ProfileStore {
      * (so it is atomic), reused for every write of a {@link #writeAll} call instead of a capturing
      * lambda per write. Confined to the calling thread.
      */
-    private final class Writer implements BiFunction<String, Entry, Entry> {
+    private final class Writer implements BiFunction<String, Object, Object> {
         private final long now;
         ProfileWrite write;
         WriteOutcome.Status status;
@@ -110,24 +133,24 @@ public final class InMemoryProfileStore implements ProfileStore {
         }
 
         @Override
-        public Entry apply(String id, Entry current) {
+        public Object apply(String id, Object current) {
             ProfileWrite w = write;
-            Entry live = current == null || current.expired(now) ? null : current;
-            long storedVersion = live == null ? 0 : live.state.version();
+            ProfileState live = live(current, now);
+            long storedVersion = live == null ? 0 : live.version();
             if (storedVersion != w.expectedVersion()) {
                 status = WriteOutcome.Status.CONFLICT;
                 return current;
             }
             if (live != null) {
                 for (Map.Entry<String, Long> f : w.fences().entrySet()) {
-                    if (live.state.fence(f.getKey()) >= f.getValue()) {
+                    if (live.fence(f.getKey()) >= f.getValue()) {
                         status = WriteOutcome.Status.STALE_FENCE;
                         return current;
                     }
                 }
             }
             status = WriteOutcome.Status.WRITTEN;
-            return new Entry(w.state(), expiresAt(w.ttl(), now));
+            return stored(w.state(), expiresAt(w.ttl(), now));
         }
     }
 
@@ -137,19 +160,19 @@ public final class InMemoryProfileStore implements ProfileStore {
         long at = erasedAt.toEpochMilli();
         long now = ticker.read();
         profiles.compute(userId, (id, current) -> {
-            Entry live = current == null || current.expired(now) ? null : current;
-            long version = live == null ? 0 : live.state.version();
-            long previous = live == null ? ProfileState.NONE : live.state.erasedAt();
+            ProfileState live = live(current, now);
+            long version = live == null ? 0 : live.version();
+            long previous = live == null ? ProfileState.NONE : live.erasedAt();
             ProfileState tombstone = new ProfileState(id, version + 1, Map.of(), ProfileState.NONE,
                     SeenEvents.empty(), Map.of(), Math.max(at, previous));
-            return new Entry(tombstone, expiresAt(tombstoneRetention, now));
+            return stored(tombstone, expiresAt(tombstoneRetention, now));
         });
     }
 
     /** How many profiles and tombstones the store holds now, after removing the expired ones. */
     public long size() {
         long now = ticker.read();
-        profiles.entrySet().removeIf(e -> e.getValue().expired(now));
+        profiles.entrySet().removeIf(e -> expired(e.getValue(), now));
         return profiles.size();
     }
 
@@ -171,8 +194,8 @@ public final class InMemoryProfileStore implements ProfileStore {
                     return;
                 }
             }
-            Map.Entry<String, Entry> e = sweep.next();
-            if (e.getValue().expired(now)) {
+            Map.Entry<String, Object> e = sweep.next();
+            if (expired(e.getValue(), now)) {
                 profiles.remove(e.getKey(), e.getValue());
             }
         }
