@@ -9,8 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Per-user locks, so that one process never runs two read-modify-write cycles for one user at
  * once, while batches of different users never wait for each other (a lock stripe shared by chance
  * would make two large batches take turns). A batch takes its users' locks in one total order
- * ({@link #ORDER}: by hash code, then by user id), so two batches cannot deadlock; a thread may take a lock it already holds again
- * (reentrant, like {@link java.util.concurrent.locks.ReentrantLock}). A lock exists only while
+ * ({@link #ORDER}: by hash code, then by user id), so two batches cannot deadlock; a thread may
+ * take a lock it already holds again (reentrant, like
+ * {@link java.util.concurrent.locks.ReentrantLock}). A lock exists only while
  * held: an entry in a concurrent map. Waiting is not interruptible (an interrupt is kept for the
  * caller). Thread-safe. Not part of the API.
  */

@@ -122,7 +122,8 @@ public record DecayingScore(long halfLifeMillis, long[] buckets, long[] sums, lo
 
         @Override
         public boolean add(Operation op) {
-            if (!(op instanceof DecayingScore o) || o.halfLifeMillis != halfLifeMillis || !buckets.add(o.buckets, o.sums)) {
+            if (!(op instanceof DecayingScore o) || o.halfLifeMillis != halfLifeMillis
+                    || !buckets.add(o.buckets, o.sums)) {
                 return false;
             }
             updatedAt = Math.max(updatedAt, o.updatedAt);

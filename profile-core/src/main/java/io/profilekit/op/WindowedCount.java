@@ -103,7 +103,8 @@ public record WindowedCount(long windowMillis, long bucketMillis, long[] buckets
 
         @Override
         public boolean add(Operation op) {
-            if (!(op instanceof WindowedCount o) || o.windowMillis != windowMillis || o.bucketMillis != bucketMillis || !buckets.add(o.buckets, o.counts)) {
+            if (!(op instanceof WindowedCount o) || o.windowMillis != windowMillis || o.bucketMillis != bucketMillis
+                    || !buckets.add(o.buckets, o.counts)) {
                 return false;
             }
             updatedAt = Math.max(updatedAt, o.updatedAt);

@@ -240,7 +240,8 @@ public final class SeenEvents {
             this.baseSize = s.baseSize;
             this.recentSize = s.recentTimes.length;
             // room for one more id (a batch usually adds one), unless that makes too many
-            this.recentTimes = Arrays.copyOf(s.recentTimes, Math.max(recentSize, Math.min(recentLimit, recentSize + 1)));
+            this.recentTimes = Arrays.copyOf(s.recentTimes,
+                    Math.max(recentSize, Math.min(recentLimit, recentSize + 1)));
             this.recentHashes = Arrays.copyOf(s.recentHashes, recentTimes.length);
             while (baseSize + recentSize > capacity) {
                 dropOldest();
