@@ -89,6 +89,11 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
         return size;
     }
 
+    /** Whether the two maps hold one names array between them (for tests). */
+    boolean sharesNamesWith(SortedAttributes other) {
+        return names == other.names;
+    }
+
     /** The {@code i}-th name in order, {@code 0 <= i < size()}. */
     public String name(int i) {
         return names[i];
@@ -280,7 +285,9 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
                 }
                 folds = null;
             }
-            SortedAttributes out = new SortedAttributes(names, operations, size);
+            // names shared with the start are shared already; new ones are made shared with other profiles
+            SortedAttributes out = new SortedAttributes(namesShared ? names : InternedNames.intern(names, size),
+                    operations, size);
             names = null;
             operations = null;
             return out;

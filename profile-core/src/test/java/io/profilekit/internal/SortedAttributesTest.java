@@ -10,6 +10,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.Tuple.Tuple2;
+import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
 import java.util.List;
@@ -74,5 +75,25 @@ class SortedAttributesTest {
     @Provide
     Arbitrary<List<List<Tuple2<String, Operation>>>> runs() {
         return named().list().ofMaxSize(12).list().ofMinSize(1).ofMaxSize(4);
+    }
+
+    /** Profiles with the same attributes, built apart and in any order, hold one names array. */
+    @Test
+    void profilesWithTheSameAttributesShareTheirNames() {
+        SortedAttributes.Builder a = SortedAttributes.empty().toBuilder();
+        a.merge("shared-x", new Counter(1, 0));
+        a.merge("shared-y", new Counter(1, 0));
+        SortedAttributes.Builder b = SortedAttributes.copyOf(Map.of("shared-y", new Counter(2, 0))).toBuilder();
+        b.merge("shared-x", new Counter(3, 0));
+        SortedAttributes first = a.build();
+        SortedAttributes second = b.build();
+        assertThat(first.sharesNamesWith(second)).isTrue();
+        assertThat(second).isEqualTo(Map.of("shared-x", new Counter(3, 0), "shared-y", new Counter(2, 0)));
+        // a later version adding a name leaves the shared array alone
+        SortedAttributes.Builder c = first.toBuilder();
+        c.merge("shared-a", new Counter(1, 0));
+        assertThat(c.build().keySet()).containsExactly("shared-a", "shared-x", "shared-y");
+        assertThat(second.keySet()).containsExactly("shared-x", "shared-y");
+        assertThat(first.sharesNamesWith(second)).isTrue();
     }
 }
