@@ -19,6 +19,7 @@ import io.profilekit.spi.SeenEvents;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -46,48 +47,75 @@ class AccumulatorPropertiesTest {
     // ---- folding equals merging one by one, one property per family ----
 
     @Property(tries = 300)
-    void countersFoldLikeTheyMerge(@ForAll("counterRuns") List<Operation> ops, @ForAll @IntRange(max = 5) int readEvery) {
+    void countersFoldLikeTheyMerge(@ForAll("counterRuns") List<Operation> ops,
+                                   @ForAll @IntRange(max = 5) int readEvery) {
         assertFoldEqualsMerge(ops, readEvery);
     }
 
     @Property(tries = 300)
-    void decimalSumsFoldLikeTheyMerge(@ForAll("sumRuns") List<Operation> ops, @ForAll @IntRange(max = 5) int readEvery) {
+    void decimalSumsFoldLikeTheyMerge(@ForAll("sumRuns") List<Operation> ops,
+                                      @ForAll @IntRange(max = 5) int readEvery) {
         assertFoldEqualsMerge(ops, readEvery);
     }
 
     @Property(tries = 300)
-    void extremaFoldLikeTheyMerge(@ForAll("extremumRuns") List<Operation> ops, @ForAll @IntRange(max = 5) int readEvery) {
+    void extremaFoldLikeTheyMerge(@ForAll("extremumRuns") List<Operation> ops,
+                                  @ForAll @IntRange(max = 5) int readEvery) {
         assertFoldEqualsMerge(ops, readEvery);
     }
 
     @Property(tries = 300)
-    void registersFoldLikeTheyMerge(@ForAll("registerRuns") List<Operation> ops, @ForAll @IntRange(max = 5) int readEvery) {
+    void registersFoldLikeTheyMerge(@ForAll("registerRuns") List<Operation> ops,
+                                    @ForAll @IntRange(max = 5) int readEvery) {
         assertFoldEqualsMerge(ops, readEvery);
     }
 
     @Property(tries = 500)
-    void recentValuesFoldLikeTheyMerge(@ForAll("recentRuns") List<Operation> ops, @ForAll @IntRange(max = 5) int readEvery) {
+    void recentValuesFoldLikeTheyMerge(@ForAll("recentRuns") List<Operation> ops,
+                                       @ForAll @IntRange(max = 5) int readEvery) {
         assertFoldEqualsMerge(ops, readEvery);
     }
 
     @Property(tries = 500)
-    void cappedSetsFoldLikeTheyMerge(@ForAll("cappedSetRuns") List<Operation> ops, @ForAll @IntRange(max = 5) int readEvery) {
+    void cappedSetsFoldLikeTheyMerge(@ForAll("cappedSetRuns") List<Operation> ops,
+                                     @ForAll @IntRange(max = 5) int readEvery) {
         assertFoldEqualsMerge(ops, readEvery);
     }
 
     @Property(tries = 500)
-    void topValuesFoldLikeTheyMerge(@ForAll("topRuns") List<Operation> ops, @ForAll @IntRange(max = 5) int readEvery) {
+    void topValuesFoldLikeTheyMerge(@ForAll("topRuns") List<Operation> ops,
+                                    @ForAll @IntRange(max = 5) int readEvery) {
         assertFoldEqualsMerge(ops, readEvery);
     }
 
     @Property(tries = 500)
-    void decayingScoresFoldLikeTheyMerge(@ForAll("decayRuns") List<Operation> ops, @ForAll @IntRange(max = 5) int readEvery) {
+    void decayingScoresFoldLikeTheyMerge(@ForAll("decayRuns") List<Operation> ops,
+                                         @ForAll @IntRange(max = 5) int readEvery) {
         assertFoldEqualsMerge(ops, readEvery);
     }
 
     @Property(tries = 500)
-    void windowedCountsFoldLikeTheyMerge(@ForAll("windowRuns") List<Operation> ops, @ForAll @IntRange(max = 5) int readEvery) {
+    void windowedCountsFoldLikeTheyMerge(@ForAll("windowRuns") List<Operation> ops,
+                                         @ForAll @IntRange(max = 5) int readEvery) {
         assertFoldEqualsMerge(ops, readEvery);
+    }
+
+    /** Buckets in order but holding some a merge would have dropped: the fold drops them as the merge does. */
+    @Property(tries = 300)
+    void untrimmedBucketsFoldLikeTheyMerge(@ForAll("untrimmedBucketRuns") List<Operation> ops,
+                                           @ForAll @IntRange(max = 3) int readEvery) {
+        assertFoldEqualsMerge(ops, readEvery);
+    }
+
+    /** The case above that moves most in place: three buckets dropped, one inserted before two kept ones. */
+    @Example
+    void aBucketInsertedWhileOthersAreDroppedLandsInPlace() {
+        Operation start = new WindowedCount(4, 1, new long[] {0, 1, 2, 16, 19, 20},
+                new long[] {1, 2, 3, 4, 5, 6}, 20);
+        Accumulator acc = Accumulator.of(start);
+        assertThat(acc.add(WindowedCount.of(17, 4, 1))).isTrue();
+        assertThat(acc.result()).isEqualTo(start.merge(WindowedCount.of(17, 4, 1)))
+                .isEqualTo(new WindowedCount(4, 1, new long[] {16, 17, 19, 20}, new long[] {4, 1, 5, 6}, 20));
     }
 
     /** Several attributes folded at once, inserted in any order, as a delta per event brings them. */
@@ -137,15 +165,22 @@ class AccumulatorPropertiesTest {
         SortedAttributes.Builder b = SortedAttributes.empty().toBuilder();
         b.merge("a", ops.get(0));
         Operation expected = ops.get(0);
+        List<Operation> read = new ArrayList<>();
+        List<Operation> readExpected = new ArrayList<>();
         for (int i = 1; i < ops.size(); i++) {
             b.fold("a", ops.get(i));
             expected = expected.merge(ops.get(i));
             if (readEvery > 0 && i % readEvery == 0) {
-                assertThat(b.get("a")).as("read after %d", i).isEqualTo(expected);
+                Operation now = b.get("a");
+                assertThat(now).as("read after %d", i).isEqualTo(expected);
+                read.add(now);
+                readExpected.add(expected);
             }
         }
         SortedAttributes actual = b.build();
         assertThat(actual.get("a")).isEqualTo(expected);
+        // what was read in the middle did not change with what was folded in afterwards
+        assertThat(read).isEqualTo(readExpected);
         assertThat(encode(actual)).isEqualTo(encode(SortedAttributes.copyOf(Map.of("a", expected))));
     }
 
@@ -178,7 +213,8 @@ class AccumulatorPropertiesTest {
             Arbitrary<Operation> step = Arbitraries.frequencyOf(
                     Tuple.of(30, single), Tuple.of(2, multi), Tuple.of(2, singles.apply(other)),
                     Tuple.of(1, anyOperation()));
-            Arbitrary<Operation> first = Arbitraries.frequencyOf(Tuple.of(3, single), Tuple.of(3, multi), Tuple.of(1, odd));
+            Arbitrary<Operation> first = Arbitraries.frequencyOf(Tuple.of(3, single), Tuple.of(3, multi),
+                    Tuple.of(1, odd));
             return Combinators.combine(first, step.list().ofMaxSize(59)).as((f, rest) -> {
                 List<Operation> all = new ArrayList<>(rest.size() + 1);
                 all.add(f);
@@ -261,7 +297,9 @@ class AccumulatorPropertiesTest {
 
     @Provide
     Arbitrary<List<Operation>> decayRuns() {
-        Arbitrary<Operation> unsorted = Arbitraries.just(new DecayingScore(10, new long[] {5, 3}, new long[] {1, 2}, 40));
+        // out of order, or in order but holding buckets a merge would have dropped
+        Arbitrary<Operation> unsorted = Arbitraries.of(new DecayingScore(10, new long[] {5, 3}, new long[] {1, 2}, 40),
+                new DecayingScore(10, new long[] {0, 1, 2, 3, 9, 14}, new long[] {1, 2, 3, 4, 5, 6}, 1130));
         return runs(Arbitraries.of(1L, 10L), hl -> Combinators.combine(Arbitraries.integers().between(-3, 3),
                         Arbitraries.longs().between(-5, 1200))
                 .as((amount, t) -> DecayingScore.of(amount, t, hl)), unsorted);
@@ -274,9 +312,35 @@ class AccumulatorPropertiesTest {
     Arbitrary<List<Operation>> windowRuns() {
         Arbitrary<WindowSettings> settings = Arbitraries.longs().between(1, 4).flatMap(bucket ->
                 Arbitraries.longs().between(bucket, 4 * bucket + 3).map(w -> new WindowSettings(w, bucket)));
-        Arbitrary<Operation> unsorted = Arbitraries.just(new WindowedCount(4, 1, new long[] {9, 2, 3}, new long[] {1, 1, 1}, 9));
+        // out of order, or in order but holding buckets a merge would have dropped
+        Arbitrary<Operation> unsorted = Arbitraries.of(
+                new WindowedCount(4, 1, new long[] {9, 2, 3}, new long[] {1, 1, 1}, 9),
+                new WindowedCount(4, 1, new long[] {0, 1, 2, 9, 20}, new long[] {1, 2, 3, 4, 5}, 20),
+                new WindowedCount(8, 2, new long[] {0, 1, 2, 9, 20}, new long[] {1, 2, 3, 4, 5}, 41));
         return runs(settings, s -> Arbitraries.longs().between(-5, 60)
                 .map(t -> (Operation) WindowedCount.of(t, s.window(), s.bucket())), unsorted);
+    }
+
+    @Provide
+    Arbitrary<List<Operation>> untrimmedBucketRuns() {
+        Arbitrary<Operation> untrimmed = Arbitraries.of(
+                new WindowedCount(4, 1, new long[] {0, 1, 2, 9, 20}, new long[] {1, 2, 3, 4, 5}, 20),
+                new WindowedCount(4, 1, new long[] {0, 1, 2, 16, 19, 20}, new long[] {1, 2, 3, 4, 5, 6}, 20));
+        Arbitrary<List<Operation>> windows = Combinators.combine(untrimmed, Arbitraries.longs().between(-2, 24)
+                        .map(t -> (Operation) WindowedCount.of(t, 4, 1)).list().ofMaxSize(20))
+                .as(AccumulatorPropertiesTest::prepend);
+        Arbitrary<List<Operation>> scores = Arbitraries.longs().between(0, 1300)
+                .map(t -> (Operation) DecayingScore.of(1.0, t, 10)).list().ofMaxSize(20)
+                .map(rest -> prepend(new DecayingScore(10, new long[] {0, 1, 2, 3, 9, 14},
+                        new long[] {1, 2, 3, 4, 5, 6}, 1130), rest));
+        return Arbitraries.oneOf(windows, scores);
+    }
+
+    private static List<Operation> prepend(Operation first, List<Operation> rest) {
+        List<Operation> all = new ArrayList<>(rest.size() + 1);
+        all.add(first);
+        all.addAll(rest);
+        return all;
     }
 
     /** Single-event operations of one family and one setting, as one attribute gets them from a reducer. */
@@ -308,8 +372,8 @@ class AccumulatorPropertiesTest {
                         .as((v, t, tie) -> (Operation) new LastWrite(v, true, t, tie)),
                 counter(), decimalSum(),
                 Combinators.combine(OperationPropertiesTest.numbers(), times()).as((n, t) -> new Extremum(true, n, t)),
-                Combinators.combine(OperationPropertiesTest.values(), times(), ties(), Arbitraries.integers().between(1, 3))
-                        .as(RecentValues::of),
+                Combinators.combine(OperationPropertiesTest.values(), times(), ties(),
+                        Arbitraries.integers().between(1, 3)).as(RecentValues::of),
                 Combinators.combine(OperationPropertiesTest.values(), times(), Arbitraries.integers().between(1, 3))
                         .as(CappedSet::of),
                 Combinators.combine(OperationPropertiesTest.values(), times()).as((v, t) -> TopValues.of(v, t, 1, 3)),

@@ -56,19 +56,22 @@ record Buckets(long[] indexes, long[] values) {
 
     /**
      * Bucket sums in mutable arrays, for folding single-bucket deltas in place: the same sums and
-     * the same kept indexes as {@link #merge} gives step by step. Not thread-safe.
+     * the same kept indexes as {@link #merge} gives step by step. Frozen arrays are handed over when
+     * exactly full, and the next change copies them. Not thread-safe.
      */
     static final class Folder {
         private final long keep;
         private long[] indexes;
         private long[] values;
         private int size;
+        /** Whether the arrays back a frozen operation: copied before the next change. */
+        private boolean shared;
 
         private Folder(long[] indexes, long[] values, long keep) {
             this.keep = keep;
             this.size = indexes.length;
-            this.indexes = Arrays.copyOf(indexes, size + 2);
-            this.values = Arrays.copyOf(values, size + 2);
+            this.indexes = indexes.clone();
+            this.values = values.clone();
         }
 
         /** A folder starting from these buckets, or null when the indexes are not strictly ascending. */
@@ -92,42 +95,67 @@ record Buckets(long[] indexes, long[] values) {
             if (b.length != 1 || v.length != 1) {
                 return false;
             }
-            int at = Arrays.binarySearch(indexes, 0, size, b[0]);
-            if (at >= 0) {
-                values[at] = Counter.saturatedAdd(values[at], v[0]);
-            } else {
-                at = -(at + 1);
-                if (size == indexes.length) {
-                    indexes = Arrays.copyOf(indexes, size * 2 + 2);
-                    values = Arrays.copyOf(values, indexes.length);
-                }
-                System.arraycopy(indexes, at, indexes, at + 1, size - at);
-                System.arraycopy(values, at, values, at + 1, size - at);
-                indexes[at] = b[0];
-                values[at] = v[0];
-                size++;
-            }
-            long oldestKept = indexes[size - 1] - keep;
+            long index = b[0];
+            long newest = size > 0 ? Math.max(indexes[size - 1], index) : index;
+            long oldestKept = newest - keep;
             int drop = 0;
             while (drop < size && indexes[drop] <= oldestKept) {
                 drop++;
             }
-            if (drop > 0) {
-                System.arraycopy(indexes, drop, indexes, 0, size - drop);
-                System.arraycopy(values, drop, values, 0, size - drop);
-                size -= drop;
+            int at = Arrays.binarySearch(indexes, drop, size, index);
+            boolean added = at < 0 && index > oldestKept;
+            int newSize = size - drop + (added ? 1 : 0);
+            long[] ti = indexes;
+            long[] tv = values;
+            if (shared || newSize > indexes.length) {
+                ti = new long[newSize];
+                tv = new long[newSize];
+                shared = false;
             }
+            if (at >= 0) {
+                long sum = Counter.saturatedAdd(values[at], v[0]);
+                System.arraycopy(indexes, drop, ti, 0, size - drop);
+                System.arraycopy(values, drop, tv, 0, size - drop);
+                tv[at - drop] = sum;
+            } else if (added) {
+                int p = -(at + 1);
+                // in place, the part that moves right (drop == 0) or further left (drop > 0) moves first,
+                // so that neither overwrites what the other has still to move
+                if (drop == 0) {
+                    System.arraycopy(indexes, p, ti, p + 1, size - p);
+                    System.arraycopy(values, p, tv, p + 1, size - p);
+                    System.arraycopy(indexes, 0, ti, 0, p);
+                    System.arraycopy(values, 0, tv, 0, p);
+                } else {
+                    System.arraycopy(indexes, drop, ti, 0, p - drop);
+                    System.arraycopy(values, drop, tv, 0, p - drop);
+                    System.arraycopy(indexes, p, ti, p - drop + 1, size - p);
+                    System.arraycopy(values, p, tv, p - drop + 1, size - p);
+                }
+                ti[p - drop] = index;
+                tv[p - drop] = v[0];
+            } else {
+                System.arraycopy(indexes, drop, ti, 0, size - drop);
+                System.arraycopy(values, drop, tv, 0, size - drop);
+            }
+            indexes = ti;
+            values = tv;
+            size = newSize;
             return true;
         }
 
-        /** A copy of the indexes, ascending. */
+        /** The indexes, ascending; with {@link #values()}, the arrays of a frozen operation. */
         long[] indexes() {
+            if (size == indexes.length) {
+                shared = true;
+                return indexes;
+            }
             return Arrays.copyOf(indexes, size);
         }
 
-        /** A copy of the values, one per index. */
+        /** The values, one per index; call right after {@link #indexes()}. */
         long[] values() {
-            return Arrays.copyOf(values, size);
+            return size == values.length ? values : Arrays.copyOf(values, size);
         }
     }
 }

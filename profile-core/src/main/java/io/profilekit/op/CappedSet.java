@@ -71,19 +71,22 @@ public record CappedSet(int capacity, List<Member> members) implements Operation
     /**
      * Adds one-value deltas of the same capacity to a mutable copy of the members, exactly as
      * {@link #merge} does; starts only from members in the order a merge leaves them (sorted,
-     * distinct, within the capacity), and leaves any other delta to the immutable merge. Not
-     * thread-safe.
+     * distinct, within the capacity), and leaves any other delta to the immutable merge. A result
+     * hands the array over when it is exactly full, and the next change copies it. Not thread-safe.
      */
     static final class Folder extends Accumulator {
         private final int capacity;
         private Member[] members;
         private int size;
+        /** Whether {@link #members} backs the last result: copied before the next change. */
+        private boolean shared;
         private CappedSet frozen;
 
         private Folder(CappedSet start) {
             capacity = start.capacity;
             size = start.members.size();
-            members = start.members.toArray(new Member[Math.max(size, Math.min(capacity, size + 4))]);
+            // exactly long enough: a value seen again (the usual case) does not add one
+            members = start.members.toArray(new Member[size]);
             frozen = start;
         }
 
@@ -120,10 +123,18 @@ public record CappedSet(int capacity, List<Member> members) implements Operation
                     break;
                 }
             }
+            if (found >= 0 && members[found].lastSeen >= m.lastSeen) {
+                return true;
+            }
+            if (found < 0 && size == capacity && ORDER.compare(m, members[size - 1]) > 0) {
+                return true; // a new value seen before all kept ones, in a full set: not kept
+            }
+            int length = found >= 0 ? size : Math.min(capacity, size + 1);
+            if (shared || length > members.length) {
+                members = Arrays.copyOf(members, Math.max(length, size));
+                shared = false;
+            }
             if (found >= 0) {
-                if (members[found].lastSeen >= m.lastSeen) {
-                    return true;
-                }
                 m = new Member(members[found].value, m.lastSeen);
                 System.arraycopy(members, found + 1, members, found, size - found - 1);
                 size--;
@@ -132,15 +143,10 @@ public record CappedSet(int capacity, List<Member> members) implements Operation
             while (at < size && ORDER.compare(members[at], m) < 0) {
                 at++;
             }
-            if (at >= capacity) {
-                return true;
+            if (at < length) {
+                System.arraycopy(members, at, members, at + 1, length - 1 - at);
+                members[at] = m;
             }
-            int length = Math.min(capacity, size + 1);
-            if (length > members.length) {
-                members = Arrays.copyOf(members, Math.min(capacity, members.length * 2 + 1));
-            }
-            System.arraycopy(members, at, members, at + 1, length - 1 - at);
-            members[at] = m;
             size = length;
             frozen = null;
             return true;
@@ -149,7 +155,13 @@ public record CappedSet(int capacity, List<Member> members) implements Operation
         @Override
         public Operation result() {
             if (frozen == null) {
-                frozen = new CappedSet(capacity, FrozenArray.adopt(Arrays.copyOf(members, size), size));
+                Member[] out = members;
+                if (size == members.length) {
+                    shared = true;
+                } else {
+                    out = Arrays.copyOf(members, size);
+                }
+                frozen = new CappedSet(capacity, FrozenArray.adopt(out, size));
             }
             return frozen;
         }

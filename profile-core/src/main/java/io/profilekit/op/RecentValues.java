@@ -113,18 +113,22 @@ public record RecentValues(int capacity, List<Entry> entries) implements Operati
     /**
      * Inserts one-entry deltas of the same capacity into a mutable copy of the list, exactly as
      * {@link #merge} does through {@code insert}; anything else is left to the immutable merge.
-     * Not thread-safe.
+     * A result hands the array over when it is exactly full, and the next change copies it. Not
+     * thread-safe.
      */
     static final class Folder extends Accumulator {
         private final int capacity;
         private Entry[] entries;
         private int size;
+        /** Whether {@link #entries} backs the last result: copied before the next change. */
+        private boolean shared;
         private RecentValues frozen;
 
         Folder(RecentValues start) {
             capacity = start.capacity;
             size = start.entries.size();
-            entries = start.entries.toArray(new Entry[Math.max(size, Math.min(capacity, size + 4))]);
+            // as long as one more entry makes it: most often the list is full and stays so
+            entries = start.entries.toArray(new Entry[Math.max(size, Math.min(capacity, size + 1))]);
             frozen = start;
         }
 
@@ -156,7 +160,10 @@ public record RecentValues(int capacity, List<Entry> entries) implements Operati
                 return true;
             }
             int length = Math.min(capacity, size + 1);
-            if (length > entries.length) {
+            if (shared) {
+                entries = Arrays.copyOf(entries, length);
+                shared = false;
+            } else if (length > entries.length) {
                 entries = Arrays.copyOf(entries, Math.min(capacity, entries.length * 2 + 1));
             }
             System.arraycopy(entries, at, entries, at + 1, length - 1 - at);
@@ -169,7 +176,13 @@ public record RecentValues(int capacity, List<Entry> entries) implements Operati
         @Override
         public Operation result() {
             if (frozen == null) {
-                frozen = new RecentValues(capacity, FrozenArray.adopt(Arrays.copyOf(entries, size), size));
+                Entry[] out = entries;
+                if (size == entries.length) {
+                    shared = true;
+                } else {
+                    out = Arrays.copyOf(entries, size);
+                }
+                frozen = new RecentValues(capacity, FrozenArray.adopt(out, size));
             }
             return frozen;
         }

@@ -117,20 +117,24 @@ public record TopValues(int n, int capacity, List<Count> counts) implements Oper
     /**
      * Counts one-value deltas of the same settings into a mutable copy of the counts, exactly as
      * {@link #merge} does through {@code add} (including what it drops past the capacity); anything
-     * else is left to the immutable merge. Not thread-safe.
+     * else is left to the immutable merge. A result hands the array over when it is exactly full,
+     * and the next change copies it. Not thread-safe.
      */
     static final class Folder extends Accumulator {
         private final int n;
         private final int capacity;
         private Count[] counts;
         private int size;
+        /** Whether {@link #counts} backs the last result: copied before the next change. */
+        private boolean shared;
         private TopValues frozen;
 
         Folder(TopValues start) {
             n = start.n;
             capacity = start.capacity;
             size = start.counts.size();
-            counts = start.counts.toArray(new Count[Math.max(size, Math.min(capacity, size + 4))]);
+            // exactly long enough: a value counted again (the usual case) does not add one
+            counts = start.counts.toArray(new Count[size]);
             frozen = start;
         }
 
@@ -150,6 +154,10 @@ public record TopValues(int n, int capacity, List<Count> counts) implements Oper
             Count updated = found < 0 ? c : new Count(c.value, Counter.saturatedAdd(counts[found].count, c.count),
                     Math.max(counts[found].lastSeen, c.lastSeen));
             int length = Math.min(capacity, found < 0 ? size + 1 : size);
+            if (shared || length > counts.length) {
+                counts = Arrays.copyOf(counts, Math.max(length, size));
+                shared = false;
+            }
             if (found >= 0) {
                 System.arraycopy(counts, found + 1, counts, found, size - found - 1);
                 size--;
@@ -160,9 +168,6 @@ public record TopValues(int n, int capacity, List<Count> counts) implements Oper
                 at++;
             }
             if (at < length) {
-                if (length > counts.length) {
-                    counts = Arrays.copyOf(counts, Math.min(capacity, counts.length * 2 + 1));
-                }
                 System.arraycopy(counts, at, counts, at + 1, length - 1 - at);
                 counts[at] = updated;
             }
@@ -174,7 +179,13 @@ public record TopValues(int n, int capacity, List<Count> counts) implements Oper
         @Override
         public Operation result() {
             if (frozen == null) {
-                frozen = new TopValues(n, capacity, FrozenArray.adopt(Arrays.copyOf(counts, size), size));
+                Count[] out = counts;
+                if (size == counts.length) {
+                    shared = true;
+                } else {
+                    out = Arrays.copyOf(counts, size);
+                }
+                frozen = new TopValues(n, capacity, FrozenArray.adopt(out, size));
             }
             return frozen;
         }
