@@ -237,11 +237,17 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
             if (namesShared || size == names.length || size == operations.length) {
                 // an event adds its attributes together (a new user's first event, all of them)
                 int length = size + 8;
-                names = Arrays.copyOf(names, length);
+                String[] n = new String[length];
+                System.arraycopy(names, 0, n, 0, size);
+                names = n;
                 namesShared = false;
-                operations = Arrays.copyOf(operations, length);
+                Operation[] o = new Operation[length];
+                System.arraycopy(operations, 0, o, 0, size);
+                operations = o;
                 if (folds != null) {
-                    folds = Arrays.copyOf(folds, length);
+                    Accumulator[] f = new Accumulator[length];
+                    System.arraycopy(folds, 0, f, 0, size);
+                    folds = f;
                 }
             }
             System.arraycopy(names, at, names, at + 1, size - at);
