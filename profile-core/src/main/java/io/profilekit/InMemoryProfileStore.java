@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 
 /**
  * A {@link ProfileStore} in this process's memory. In direct mode it holds the only copy of the
@@ -32,17 +33,39 @@ public final class InMemoryProfileStore implements ProfileStore {
     private static final long NEVER = Long.MAX_VALUE;
     private static final int SWEEP_PER_WRITE = 2;
 
-    private final ConcurrentHashMap<String, Entry> profiles = new ConcurrentHashMap<>();
+    /**
+     * Per user, the {@link ProfileState} itself when it never expires (a load reads one object
+     * less, and a write keeps one less), else an {@link Entry}.
+     */
+    private final ConcurrentHashMap<String, Object> profiles = new ConcurrentHashMap<>();
     private final Ticker ticker;
     private final Duration tombstoneRetention;
     private volatile boolean anyExpiry;
-    private Iterator<Map.Entry<String, Entry>> sweep;
+    private Iterator<Map.Entry<String, Object>> sweep;
 
-    /** A state and when it expires, in the ticker's nanoseconds ({@link #NEVER} for no expiry). */
+    /** A state and when it expires, in the ticker's nanoseconds. */
     private record Entry(ProfileState state, long expiresAt) {
         boolean expired(long now) {
             return expiresAt != NEVER && now - expiresAt >= 0;
         }
+    }
+
+    /** What the map holds for a state expiring at {@code expiresAt}. */
+    private static Object stored(ProfileState state, long expiresAt) {
+        return expiresAt == NEVER ? state : new Entry(state, expiresAt);
+    }
+
+    /** Whether a value of the map has expired at {@code now}. */
+    private static boolean expired(Object stored, long now) {
+        return stored instanceof Entry e && e.expired(now);
+    }
+
+    /** The state of a value of the map, or null when there is none or it has expired. */
+    private static ProfileState live(Object stored, long now) {
+        if (stored instanceof ProfileState s) {
+            return s;
+        }
+        return stored == null || ((Entry) stored).expired(now) ? null : ((Entry) stored).state;
     }
 
     private InMemoryProfileStore(Builder b) {
@@ -65,12 +88,13 @@ public final class InMemoryProfileStore implements ProfileStore {
         Map<String, ProfileState> out = new HashMap<>(Math.max(4, userIds.size() * 2));
         long now = anyExpiry ? ticker.read() : 0;
         for (String id : userIds) {
-            Entry e = profiles.get(id);
+            Object e = profiles.get(id);
             if (e != null) {
-                if (e.expired(now)) {
+                ProfileState s = live(e, now);
+                if (s == null) {
                     profiles.remove(id, e);
                 } else {
-                    out.put(id, e.state);
+                    out.put(id, s);
                 }
             }
         }
@@ -81,32 +105,53 @@ public final class InMemoryProfileStore implements ProfileStore {
     public List<WriteOutcome> writeAll(List<ProfileWrite> writes) {
         List<WriteOutcome> outcomes = new ArrayList<>(writes.size());
         long now = ticker.read();
+        Writer writer = new Writer(now);
         for (ProfileWrite w : writes) {
-            WriteOutcome.Status[] status = new WriteOutcome.Status[1];
-            profiles.compute(w.userId(), (id, current) -> {
-                Entry live = current == null || current.expired(now) ? null : current;
-                long storedVersion = live == null ? 0 : live.state.version();
-                if (storedVersion != w.expectedVersion()) {
-                    status[0] = WriteOutcome.Status.CONFLICT;
-                    return current;
-                }
-                if (live != null) {
-                    for (Map.Entry<String, Long> f : w.fences().entrySet()) {
-                        if (live.state.fence(f.getKey()) >= f.getValue()) {
-                            status[0] = WriteOutcome.Status.STALE_FENCE;
-                            return current;
-                        }
-                    }
-                }
-                status[0] = WriteOutcome.Status.WRITTEN;
-                return new Entry(w.state(), expiresAt(w.ttl(), now));
-            });
-            outcomes.add(new WriteOutcome(w.userId(), status[0]));
+            writer.write = w;
+            writer.status = null;
+            profiles.compute(w.userId(), writer);
+            outcomes.add(new WriteOutcome(w.userId(), writer.status));
         }
         if (anyExpiry) {
             sweep(SWEEP_PER_WRITE * writes.size(), now);
         }
         return outcomes;
+    }
+
+    /**
+     * One user's conditional write as the remapping function of {@link ConcurrentHashMap#compute}
+     * (so it is atomic), reused for every write of a {@link #writeAll} call instead of a capturing
+     * lambda per write. Confined to the calling thread.
+     */
+    private final class Writer implements BiFunction<String, Object, Object> {
+        private final long now;
+        ProfileWrite write;
+        WriteOutcome.Status status;
+
+        Writer(long now) {
+            this.now = now;
+        }
+
+        @Override
+        public Object apply(String id, Object current) {
+            ProfileWrite w = write;
+            ProfileState live = live(current, now);
+            long storedVersion = live == null ? 0 : live.version();
+            if (storedVersion != w.expectedVersion()) {
+                status = WriteOutcome.Status.CONFLICT;
+                return current;
+            }
+            if (live != null) {
+                for (Map.Entry<String, Long> f : w.fences().entrySet()) {
+                    if (live.fence(f.getKey()) >= f.getValue()) {
+                        status = WriteOutcome.Status.STALE_FENCE;
+                        return current;
+                    }
+                }
+            }
+            status = WriteOutcome.Status.WRITTEN;
+            return stored(w.state(), expiresAt(w.ttl(), now));
+        }
     }
 
     @Override
@@ -115,19 +160,19 @@ public final class InMemoryProfileStore implements ProfileStore {
         long at = erasedAt.toEpochMilli();
         long now = ticker.read();
         profiles.compute(userId, (id, current) -> {
-            Entry live = current == null || current.expired(now) ? null : current;
-            long version = live == null ? 0 : live.state.version();
-            long previous = live == null ? ProfileState.NONE : live.state.erasedAt();
+            ProfileState live = live(current, now);
+            long version = live == null ? 0 : live.version();
+            long previous = live == null ? ProfileState.NONE : live.erasedAt();
             ProfileState tombstone = new ProfileState(id, version + 1, Map.of(), ProfileState.NONE,
                     SeenEvents.empty(), Map.of(), Math.max(at, previous));
-            return new Entry(tombstone, expiresAt(tombstoneRetention, now));
+            return stored(tombstone, expiresAt(tombstoneRetention, now));
         });
     }
 
     /** How many profiles and tombstones the store holds now, after removing the expired ones. */
     public long size() {
         long now = ticker.read();
-        profiles.entrySet().removeIf(e -> e.getValue().expired(now));
+        profiles.entrySet().removeIf(e -> expired(e.getValue(), now));
         return profiles.size();
     }
 
@@ -149,8 +194,8 @@ public final class InMemoryProfileStore implements ProfileStore {
                     return;
                 }
             }
-            Map.Entry<String, Entry> e = sweep.next();
-            if (e.getValue().expired(now)) {
+            Map.Entry<String, Object> e = sweep.next();
+            if (expired(e.getValue(), now)) {
                 profiles.remove(e.getKey(), e.getValue());
             }
         }

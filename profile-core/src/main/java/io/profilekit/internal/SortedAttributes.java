@@ -1,5 +1,6 @@
 package io.profilekit.internal;
 
+import io.profilekit.op.Accumulator;
 import io.profilekit.op.Operation;
 
 import java.util.AbstractMap;
@@ -37,7 +38,7 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
         if (map.isEmpty()) {
             return EMPTY;
         }
-        Builder b = new Builder(EMPTY, map.size());
+        Builder b = new Builder(map.size());
         map.forEach((k, v) -> {
             if (k == null || v == null) {
                 throw new NullPointerException("attribute names and operations must not be null");
@@ -86,6 +87,11 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
     @Override
     public int size() {
         return size;
+    }
+
+    /** Whether the two maps hold one names array between them (for tests). */
+    boolean sharesNamesWith(SortedAttributes other) {
+        return names == other.names;
     }
 
     /** The {@code i}-th name in order, {@code 0 <= i < size()}. */
@@ -150,45 +156,128 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
         };
     }
 
-    /** A mutable copy for merging operations in. */
+    /** A mutable copy for merging operations in; it shares this map's names until one is added. */
     public Builder toBuilder() {
-        return new Builder(this, size + 4);
+        return new Builder(this);
     }
 
-    /** Merges operations into a copy of a {@link SortedAttributes}. Not thread-safe. */
+    /**
+     * Merges operations into a copy of a {@link SortedAttributes}. {@link #fold} keeps an
+     * {@link Accumulator} per attribute that a run of operations is folded into, and freezes it on
+     * {@link #get} or {@link #build}: the result equals merging the operations one by one. Not
+     * thread-safe.
+     */
     public static final class Builder {
+        /** Shared with the map the builder started from while {@link #namesShared}: never written then. */
         private String[] names;
+        private boolean namesShared;
         private Operation[] operations;
+        /** Per attribute, the accumulator holding its newer state than {@code operations}, or null. */
+        private Accumulator[] folds;
         private int size;
 
-        Builder(SortedAttributes from, int capacity) {
-            this.names = Arrays.copyOf(from.names, Math.max(capacity, from.size));
-            this.operations = Arrays.copyOf(from.operations, names.length);
+        /**
+         * Starts from {@code from}: its names are shared (a batch rarely adds an attribute, and a
+         * profile's next version then holds the same names array), its operations copied.
+         */
+        Builder(SortedAttributes from) {
+            this.names = from.names;
+            this.namesShared = true;
+            this.operations = Arrays.copyOf(from.operations, from.size);
             this.size = from.size;
+        }
+
+        /** Starts empty, with room for {@code capacity} attributes. */
+        Builder(int capacity) {
+            this.names = new String[capacity];
+            this.operations = new Operation[capacity];
         }
 
         /** Merges an operation into the attribute, or adds the attribute. */
         public void merge(String name, Operation op) {
             int i = indexOf(names, size, name);
             if (i >= 0) {
-                operations[i] = operations[i].merge(op);
+                operations[i] = current(i).merge(op);
                 return;
             }
-            int at = -(i + 1);
-            if (size == names.length) {
-                names = Arrays.copyOf(names, size * 2 + 1);
-                operations = Arrays.copyOf(operations, names.length);
+            insert(-(i + 1), name, op);
+        }
+
+        /**
+         * Merges an operation into the attribute as {@link #merge} does, but into a mutable
+         * accumulator kept until {@link #get} or {@link #build}: for an attribute that many
+         * operations go to in a row (a hot user's batch), instead of one immutable copy per
+         * operation.
+         */
+        public void fold(String name, Operation op) {
+            int i = indexOf(names, size, name);
+            if (i < 0) {
+                insert(-(i + 1), name, op);
+                return;
+            }
+            Accumulator f = folds != null ? folds[i] : null;
+            if (f == null) {
+                f = Accumulator.of(operations[i]);
+                if (f == null) {
+                    operations[i] = operations[i].merge(op);
+                    return;
+                }
+                if (folds == null) {
+                    folds = new Accumulator[operations.length];
+                }
+                folds[i] = f;
+            }
+            if (!f.add(op)) {
+                operations[i] = f.result().merge(op);
+                folds[i] = null;
+            }
+        }
+
+        private void insert(int at, String name, Operation op) {
+            if (namesShared || size == names.length || size == operations.length) {
+                // an event adds its attributes together (a new user's first event, all of them)
+                int length = size + 8;
+                String[] n = new String[length];
+                System.arraycopy(names, 0, n, 0, size);
+                names = n;
+                namesShared = false;
+                Operation[] o = new Operation[length];
+                System.arraycopy(operations, 0, o, 0, size);
+                operations = o;
+                if (folds != null) {
+                    Accumulator[] f = new Accumulator[length];
+                    System.arraycopy(folds, 0, f, 0, size);
+                    folds = f;
+                }
             }
             System.arraycopy(names, at, names, at + 1, size - at);
             System.arraycopy(operations, at, operations, at + 1, size - at);
+            if (folds != null) {
+                System.arraycopy(folds, at, folds, at + 1, size - at);
+                folds[at] = null;
+            }
             names[at] = name;
             operations[at] = op;
             size++;
         }
 
+        /** The operation at {@code i}, its accumulator frozen into it. */
+        private Operation current(int i) {
+            if (folds != null && folds[i] != null) {
+                operations[i] = folds[i].result();
+                folds[i] = null;
+            }
+            return operations[i];
+        }
+
+        /** The attribute's operation as merged so far, or null. */
         public Operation get(String name) {
             int i = indexOf(names, size, name);
-            return i >= 0 ? operations[i] : null;
+            if (i < 0) {
+                return null;
+            }
+            // frozen but kept: the accumulator hands out the same object until its next change
+            return folds != null && folds[i] != null ? folds[i].result() : operations[i];
         }
 
         /** The attributes as an immutable map; the builder must not be used afterwards. */
@@ -196,7 +285,15 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
             if (size == 0) {
                 return EMPTY;
             }
-            SortedAttributes out = new SortedAttributes(names, operations, size);
+            if (folds != null) {
+                for (int i = 0; i < size; i++) {
+                    current(i);
+                }
+                folds = null;
+            }
+            // names shared with the start are shared already; new ones are made shared with other profiles
+            SortedAttributes out = new SortedAttributes(namesShared ? names : InternedNames.intern(names, size),
+                    operations, size);
             names = null;
             operations = null;
             return out;

@@ -2,18 +2,29 @@ package io.profilekit.internal;
 
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Per-user locks, so that one process never runs two read-modify-write cycles for one user at
  * once, while batches of different users never wait for each other (a lock stripe shared by chance
- * would make two large batches take turns). A batch takes its users' locks in ascending user-id
- * order, so two batches cannot deadlock; a thread may take a lock it already holds again
- * (reentrant, like {@link java.util.concurrent.locks.ReentrantLock}). A lock exists only while
+ * would make two large batches take turns). A batch takes its users' locks in one total order
+ * ({@link #ORDER}: by hash code, then by user id), so two batches cannot deadlock; a thread may
+ * take a lock it already holds again (reentrant, like
+ * {@link java.util.concurrent.locks.ReentrantLock}). A lock exists only while
  * held: an entry in a concurrent map. Waiting is not interruptible (an interrupt is kept for the
  * caller). Thread-safe. Not part of the API.
  */
 public final class UserLocks {
+    /**
+     * The order locks are taken in: by hash code first, which compares two ints instead of two
+     * strings that mostly share a prefix ({@code user-1234}), then by id, so it is a total order.
+     */
+    static final Comparator<String> ORDER = (a, b) -> {
+        int c = Integer.compare(a.hashCode(), b.hashCode());
+        return c != 0 ? c : a.compareTo(b);
+    };
+
     private final ConcurrentHashMap<String, Lock> held = new ConcurrentHashMap<>();
 
     /** One held user lock; {@link #holds} is touched only by the owner thread. */
@@ -38,7 +49,7 @@ public final class UserLocks {
     public Held lock(Collection<String> users) {
         String[] sorted = users.toArray(new String[0]);
         if (sorted.length > 1) {
-            Arrays.sort(sorted);
+            Arrays.sort(sorted, ORDER);
         }
         int n = 0;
         for (int i = 0; i < sorted.length; i++) {

@@ -73,8 +73,16 @@ public final class WorkingProfile {
         if (attributes == null) {
             attributes = SortedAttributes.copyOf(base.attributes()).toBuilder();
         }
-        for (int i = 0, n = delta.size(); i < n; i++) {
-            attributes.merge(delta.name(i), delta.operation(i));
+        // the first event merges immutably (most users get one event per batch); from the second on,
+        // runs of operations on an attribute are folded into accumulators, frozen once at the end
+        if (causes.isEmpty()) {
+            for (int i = 0, n = delta.size(); i < n; i++) {
+                attributes.merge(delta.name(i), delta.operation(i));
+            }
+        } else {
+            for (int i = 0, n = delta.size(); i < n; i++) {
+                attributes.fold(delta.name(i), delta.operation(i));
+            }
         }
         lastEventTime = Math.max(lastEventTime, time);
         causes.add(eventId);

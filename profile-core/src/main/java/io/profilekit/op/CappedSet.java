@@ -4,11 +4,14 @@ import io.profilekit.internal.FrozenArray;
 import io.profilekit.internal.ValueOrder;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * {@code setAdd}: a set of distinct values, bounded: past {@code capacity} it keeps the values seen
@@ -37,7 +40,7 @@ public record CappedSet(int capacity, List<Member> members) implements Operation
 
     /** A delta adding one value. */
     public static CappedSet of(Object value, long time, int capacity) {
-        return new CappedSet(capacity, List.of(new Member(value, time)));
+        return new CappedSet(capacity, FrozenArray.adopt(new Object[] {new Member(value, time)}, 1));
     }
 
     @Override
@@ -63,6 +66,105 @@ public record CappedSet(int capacity, List<Member> members) implements Operation
         seen.forEach((v, t) -> merged.add(new Member(v, t)));
         merged.sort(ORDER);
         return new CappedSet(cap, merged.size() > cap ? merged.subList(0, cap) : merged);
+    }
+
+    /**
+     * Adds one-value deltas of the same capacity to a mutable copy of the members, exactly as
+     * {@link #merge} does; starts only from members in the order a merge leaves them (sorted,
+     * distinct, within the capacity), and leaves any other delta to the immutable merge. A result
+     * hands the array over when it is exactly full, and the next change copies it. Not thread-safe.
+     */
+    static final class Folder extends Accumulator {
+        private final int capacity;
+        private Member[] members;
+        private int size;
+        /** Whether {@link #members} backs the last result: copied before the next change. */
+        private boolean shared;
+        private CappedSet frozen;
+
+        private Folder(CappedSet start) {
+            capacity = start.capacity;
+            size = start.members.size();
+            // exactly long enough: a value seen again (the usual case) does not add one
+            members = start.members.toArray(new Member[size]);
+            frozen = start;
+        }
+
+        /** A folder of {@code start}, or null when its members are not as a merge leaves them. */
+        static Folder of(CappedSet start) {
+            List<Member> m = start.members;
+            if (m.size() > start.capacity) {
+                return null;
+            }
+            for (int i = 1; i < m.size(); i++) {
+                if (ORDER.compare(m.get(i - 1), m.get(i)) >= 0) {
+                    return null;
+                }
+            }
+            Set<Object> values = new HashSet<>(m.size() * 2);
+            for (Member member : m) {
+                if (!values.add(member.value)) {
+                    return null;
+                }
+            }
+            return new Folder(start);
+        }
+
+        @Override
+        public boolean add(Operation op) {
+            if (!(op instanceof CappedSet o) || o.capacity != capacity || o.members.size() != 1) {
+                return false;
+            }
+            Member m = o.members.get(0);
+            int found = -1;
+            for (int i = 0; i < size; i++) {
+                if (members[i].value.equals(m.value)) {
+                    found = i;
+                    break;
+                }
+            }
+            if (found >= 0 && members[found].lastSeen >= m.lastSeen) {
+                return true;
+            }
+            if (found < 0 && size == capacity && ORDER.compare(m, members[size - 1]) > 0) {
+                return true; // a new value seen before all kept ones, in a full set: not kept
+            }
+            int length = found >= 0 ? size : Math.min(capacity, size + 1);
+            if (shared || length > members.length) {
+                members = Arrays.copyOf(members, Math.max(length, size));
+                shared = false;
+            }
+            if (found >= 0) {
+                m = new Member(members[found].value, m.lastSeen);
+                System.arraycopy(members, found + 1, members, found, size - found - 1);
+                size--;
+            }
+            int at = 0;
+            while (at < size && ORDER.compare(members[at], m) < 0) {
+                at++;
+            }
+            if (at < length) {
+                System.arraycopy(members, at, members, at + 1, length - 1 - at);
+                members[at] = m;
+            }
+            size = length;
+            frozen = null;
+            return true;
+        }
+
+        @Override
+        public Operation result() {
+            if (frozen == null) {
+                Member[] out = members;
+                if (size == members.length) {
+                    shared = true;
+                } else {
+                    out = Arrays.copyOf(members, size);
+                }
+                frozen = new CappedSet(capacity, FrozenArray.adopt(out, size));
+            }
+            return frozen;
+        }
     }
 
     @Override

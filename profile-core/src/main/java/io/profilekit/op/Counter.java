@@ -34,6 +34,38 @@ public record Counter(long value, long updatedAt) implements Operation {
         return value;
     }
 
+    /** Adds counters in place; a decimal sum is left to the immutable merge. Not thread-safe. */
+    static final class Folder extends Accumulator {
+        private long value;
+        private long updatedAt;
+        private Counter frozen;
+
+        Folder(Counter start) {
+            value = start.value;
+            updatedAt = start.updatedAt;
+            frozen = start;
+        }
+
+        @Override
+        public boolean add(Operation op) {
+            if (!(op instanceof Counter o)) {
+                return false;
+            }
+            value = saturatedAdd(value, o.value);
+            updatedAt = Math.max(updatedAt, o.updatedAt);
+            frozen = null;
+            return true;
+        }
+
+        @Override
+        public Operation result() {
+            if (frozen == null) {
+                frozen = new Counter(value, updatedAt);
+            }
+            return frozen;
+        }
+    }
+
     @Override
     public String kind() {
         return "counter";

@@ -96,6 +96,50 @@ public record DecayingScore(long halfLifeMillis, long[] buckets, long[] sums, lo
         return total;
     }
 
+    /**
+     * Folds single-event deltas of the same settings into mutable bucket arrays, with the same
+     * result as merging them one by one; anything else is left to the immutable merge. Not
+     * thread-safe.
+     */
+    static final class Folder extends Accumulator {
+        private final long halfLifeMillis;
+        private final Buckets.Folder buckets;
+        private long updatedAt;
+        private DecayingScore frozen;
+
+        private Folder(DecayingScore start, Buckets.Folder buckets) {
+            halfLifeMillis = start.halfLifeMillis;
+            this.buckets = buckets;
+            updatedAt = start.updatedAt;
+            frozen = start;
+        }
+
+        /** A folder of {@code w}, or null when its buckets are not ascending. */
+        static Folder of(DecayingScore w) {
+            Buckets.Folder b = Buckets.Folder.of(w.buckets, w.sums, BUCKETS);
+            return b == null ? null : new Folder(w, b);
+        }
+
+        @Override
+        public boolean add(Operation op) {
+            if (!(op instanceof DecayingScore o) || o.halfLifeMillis != halfLifeMillis
+                    || !buckets.add(o.buckets, o.sums)) {
+                return false;
+            }
+            updatedAt = Math.max(updatedAt, o.updatedAt);
+            frozen = null;
+            return true;
+        }
+
+        @Override
+        public Operation result() {
+            if (frozen == null) {
+                frozen = new DecayingScore(halfLifeMillis, buckets.indexes(), buckets.values(), updatedAt);
+            }
+            return frozen;
+        }
+    }
+
     @Override
     public String kind() {
         return "decay";

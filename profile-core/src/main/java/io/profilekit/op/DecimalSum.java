@@ -32,6 +32,42 @@ public record DecimalSum(BigDecimal value, long updatedAt) implements Operation 
         return value;
     }
 
+    /** Adds counters and decimal sums into one running total, as the merge does. Not thread-safe. */
+    static final class Folder extends Accumulator {
+        private BigDecimal value;
+        private long updatedAt;
+        private DecimalSum frozen;
+
+        Folder(DecimalSum start) {
+            value = start.value;
+            updatedAt = start.updatedAt;
+            frozen = start;
+        }
+
+        @Override
+        public boolean add(Operation op) {
+            if (op instanceof Counter c) {
+                value = value.add(BigDecimal.valueOf(c.value()));
+                updatedAt = Math.max(updatedAt, c.updatedAt());
+            } else if (op instanceof DecimalSum o) {
+                value = value.add(o.value);
+                updatedAt = Math.max(updatedAt, o.updatedAt);
+            } else {
+                return false;
+            }
+            frozen = null;
+            return true;
+        }
+
+        @Override
+        public Operation result() {
+            if (frozen == null) {
+                frozen = new DecimalSum(value, updatedAt);
+            }
+            return frozen;
+        }
+    }
+
     @Override
     public String kind() {
         return "sum";

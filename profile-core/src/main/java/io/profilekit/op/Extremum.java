@@ -56,6 +56,41 @@ public record Extremum(boolean max, Number value, long updatedAt) implements Ope
         return value;
     }
 
+    /** Keeps the running greatest (or least) number, as the merge does. Not thread-safe. */
+    static final class Folder extends Accumulator {
+        private final boolean max;
+        private Number value;
+        private long updatedAt;
+        private Extremum frozen;
+
+        Folder(Extremum start) {
+            max = start.max;
+            value = start.value;
+            updatedAt = start.updatedAt;
+            frozen = start;
+        }
+
+        @Override
+        public boolean add(Operation op) {
+            if (!(op instanceof Extremum o) || o.max != max) {
+                return false;
+            }
+            int c = ValueOrder.compareNumbers(value, o.value);
+            value = c == 0 ? value : (max == c > 0 ? value : o.value);
+            updatedAt = Math.max(updatedAt, o.updatedAt);
+            frozen = null;
+            return true;
+        }
+
+        @Override
+        public Operation result() {
+            if (frozen == null) {
+                frozen = new Extremum(max, value, updatedAt);
+            }
+            return frozen;
+        }
+    }
+
     @Override
     public String kind() {
         return max ? "max" : "min";

@@ -4,6 +4,7 @@ import io.profilekit.internal.FrozenArray;
 import io.profilekit.internal.ValueOrder;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -41,7 +42,7 @@ public record RecentValues(int capacity, List<Entry> entries) implements Operati
 
     /** A delta adding one value. */
     public static RecentValues of(Object value, long time, long tie, int capacity) {
-        return new RecentValues(capacity, List.of(new Entry(value, time, tie)));
+        return new RecentValues(capacity, FrozenArray.adopt(new Object[] {new Entry(value, time, tie)}, 1));
     }
 
     @Override
@@ -107,6 +108,84 @@ public record RecentValues(int capacity, List<Entry> entries) implements Operati
             out[k] = k == at ? e : entries.get(i++);
         }
         return new RecentValues(capacity, FrozenArray.adopt(out, out.length));
+    }
+
+    /**
+     * Inserts one-entry deltas of the same capacity into a mutable copy of the list, exactly as
+     * {@link #merge} does through {@code insert}; anything else is left to the immutable merge.
+     * A result hands the array over when it is exactly full, and the next change copies it. Not
+     * thread-safe.
+     */
+    static final class Folder extends Accumulator {
+        private final int capacity;
+        private Entry[] entries;
+        private int size;
+        /** Whether {@link #entries} backs the last result: copied before the next change. */
+        private boolean shared;
+        private RecentValues frozen;
+
+        Folder(RecentValues start) {
+            capacity = start.capacity;
+            size = start.entries.size();
+            // as long as one more entry makes it: most often the list is full and stays so
+            entries = start.entries.toArray(new Entry[Math.max(size, Math.min(capacity, size + 1))]);
+            frozen = start;
+        }
+
+        @Override
+        public boolean add(Operation op) {
+            if (!(op instanceof RecentValues o) || o.entries.size() != 1) {
+                return false;
+            }
+            long updatedAt = size == 0 ? Long.MIN_VALUE : entries[0].time;
+            long otherUpdatedAt = o.updatedAt();
+            int cap = updatedAt != otherUpdatedAt ? (updatedAt > otherUpdatedAt ? capacity : o.capacity)
+                    : Math.max(capacity, o.capacity);
+            if (cap != capacity) {
+                return false;
+            }
+            Entry e = o.entries.get(0);
+            int at = 0;
+            while (at < size) {
+                int c = NEWEST_FIRST.compare(e, entries[at]);
+                if (c == 0) {
+                    return true;
+                }
+                if (c < 0) {
+                    break;
+                }
+                at++;
+            }
+            if (at >= capacity) {
+                return true;
+            }
+            int length = Math.min(capacity, size + 1);
+            if (shared) {
+                entries = Arrays.copyOf(entries, length);
+                shared = false;
+            } else if (length > entries.length) {
+                entries = Arrays.copyOf(entries, Math.min(capacity, entries.length * 2 + 1));
+            }
+            System.arraycopy(entries, at, entries, at + 1, length - 1 - at);
+            entries[at] = e;
+            size = length;
+            frozen = null;
+            return true;
+        }
+
+        @Override
+        public Operation result() {
+            if (frozen == null) {
+                Entry[] out = entries;
+                if (size == entries.length) {
+                    shared = true;
+                } else {
+                    out = Arrays.copyOf(entries, size);
+                }
+                frozen = new RecentValues(capacity, FrozenArray.adopt(out, size));
+            }
+            return frozen;
+        }
     }
 
     @Override

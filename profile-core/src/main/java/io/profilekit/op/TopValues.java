@@ -4,6 +4,7 @@ import io.profilekit.internal.FrozenArray;
 import io.profilekit.internal.ValueOrder;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -41,7 +42,7 @@ public record TopValues(int n, int capacity, List<Count> counts) implements Oper
 
     /** A delta counting one value. */
     public static TopValues of(Object value, long time, int n, int capacity) {
-        return new TopValues(n, capacity, List.of(new Count(value, 1, time)));
+        return new TopValues(n, capacity, FrozenArray.adopt(new Object[] {new Count(value, 1, time)}, 1));
     }
 
     @Override
@@ -111,6 +112,83 @@ public record TopValues(int n, int capacity, List<Count> counts) implements Oper
             out[k++] = updated;
         }
         return new TopValues(n, capacity, FrozenArray.adopt(out, k));
+    }
+
+    /**
+     * Counts one-value deltas of the same settings into a mutable copy of the counts, exactly as
+     * {@link #merge} does through {@code add} (including what it drops past the capacity); anything
+     * else is left to the immutable merge. A result hands the array over when it is exactly full,
+     * and the next change copies it. Not thread-safe.
+     */
+    static final class Folder extends Accumulator {
+        private final int n;
+        private final int capacity;
+        private Count[] counts;
+        private int size;
+        /** Whether {@link #counts} backs the last result: copied before the next change. */
+        private boolean shared;
+        private TopValues frozen;
+
+        Folder(TopValues start) {
+            n = start.n;
+            capacity = start.capacity;
+            size = start.counts.size();
+            // exactly long enough: a value counted again (the usual case) does not add one
+            counts = start.counts.toArray(new Count[size]);
+            frozen = start;
+        }
+
+        @Override
+        public boolean add(Operation op) {
+            if (!(op instanceof TopValues o) || o.n != n || o.capacity != capacity || o.counts.size() != 1) {
+                return false;
+            }
+            Count c = o.counts.get(0);
+            int found = -1;
+            for (int i = 0; i < size; i++) {
+                if (counts[i].value.equals(c.value)) {
+                    found = i;
+                    break;
+                }
+            }
+            Count updated = found < 0 ? c : new Count(c.value, Counter.saturatedAdd(counts[found].count, c.count),
+                    Math.max(counts[found].lastSeen, c.lastSeen));
+            int length = Math.min(capacity, found < 0 ? size + 1 : size);
+            if (shared || length > counts.length) {
+                counts = Arrays.copyOf(counts, Math.max(length, size));
+                shared = false;
+            }
+            if (found >= 0) {
+                System.arraycopy(counts, found + 1, counts, found, size - found - 1);
+                size--;
+            }
+            // the others in their order, the updated count before the first that does not sort before it
+            int at = 0;
+            while (at < size && ORDER.compare(counts[at], updated) < 0) {
+                at++;
+            }
+            if (at < length) {
+                System.arraycopy(counts, at, counts, at + 1, length - 1 - at);
+                counts[at] = updated;
+            }
+            size = length;
+            frozen = null;
+            return true;
+        }
+
+        @Override
+        public Operation result() {
+            if (frozen == null) {
+                Count[] out = counts;
+                if (size == counts.length) {
+                    shared = true;
+                } else {
+                    out = Arrays.copyOf(counts, size);
+                }
+                frozen = new TopValues(n, capacity, FrozenArray.adopt(out, size));
+            }
+            return frozen;
+        }
     }
 
     @Override

@@ -75,6 +75,52 @@ public record WindowedCount(long windowMillis, long bucketMillis, long[] buckets
         return total;
     }
 
+    /**
+     * Folds single-event deltas of the same settings into mutable bucket arrays, with the same
+     * result as merging them one by one; anything else is left to the immutable merge. Not
+     * thread-safe.
+     */
+    static final class Folder extends Accumulator {
+        private final long windowMillis;
+        private final long bucketMillis;
+        private final Buckets.Folder buckets;
+        private long updatedAt;
+        private WindowedCount frozen;
+
+        private Folder(WindowedCount start, Buckets.Folder buckets) {
+            windowMillis = start.windowMillis;
+            bucketMillis = start.bucketMillis;
+            this.buckets = buckets;
+            updatedAt = start.updatedAt;
+            frozen = start;
+        }
+
+        /** A folder of {@code w}, or null when its buckets are not ascending. */
+        static Folder of(WindowedCount w) {
+            Buckets.Folder b = Buckets.Folder.of(w.buckets, w.counts, w.span() + 1);
+            return b == null ? null : new Folder(w, b);
+        }
+
+        @Override
+        public boolean add(Operation op) {
+            if (!(op instanceof WindowedCount o) || o.windowMillis != windowMillis || o.bucketMillis != bucketMillis
+                    || !buckets.add(o.buckets, o.counts)) {
+                return false;
+            }
+            updatedAt = Math.max(updatedAt, o.updatedAt);
+            frozen = null;
+            return true;
+        }
+
+        @Override
+        public Operation result() {
+            if (frozen == null) {
+                frozen = new WindowedCount(windowMillis, bucketMillis, buckets.indexes(), buckets.values(), updatedAt);
+            }
+            return frozen;
+        }
+    }
+
     @Override
     public String kind() {
         return "window";

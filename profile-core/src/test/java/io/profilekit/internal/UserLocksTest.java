@@ -131,4 +131,16 @@ class UserLocksTest {
         assertThat(inside.get()).isEqualTo(threads * 2000);
         assertThat(locks.size()).isZero();
     }
+
+    /** "Aa" and "BB" share a hash code: the lock order still tells them apart, and duplicates lock once. */
+    @Test
+    void usersWithTheSameHashCodeAreTwoLocks() throws Exception {
+        assertThat("Aa".hashCode()).isEqualTo("BB".hashCode());
+        assertThat(UserLocks.ORDER.compare("Aa", "BB")).isNegative();
+        assertThat(UserLocks.ORDER.compare("BB", "Aa")).isPositive();
+        UserLocks.Held held = locks.lock(List.of("BB", "Aa", "BB", "Aa"));
+        assertThat(locks.size()).isEqualTo(2);
+        locks.unlock(held);
+        assertThat(locks.size()).isZero();
+    }
 }
