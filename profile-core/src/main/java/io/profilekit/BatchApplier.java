@@ -192,8 +192,8 @@ final class BatchApplier {
 
     private static void countTooLate(WorkingProfile w, Delta delta, EngineCounters counters) {
         for (int i = 0, n = delta.size(); i < n; i++) {
-            if (delta.operation(i) instanceof WindowedCount wc && w.attribute(delta.name(i)) instanceof WindowedCount now
-                    && now.buckets().length > 0 && !now.keeps(wc.buckets()[0], now.buckets()[now.buckets().length - 1])) {
+            if (delta.operation(i) instanceof WindowedCount wc && wc.buckets().length > 0
+                    && !w.windowKeeps(delta.name(i), wc.buckets()[0])) {
                 counters.tooLateForWindow.increment();
             }
         }

@@ -137,6 +137,21 @@ class LateEventsTest {
     }
 
     @Test
+    void inOneBatchTooLateForTheWindowIsJudgedAgainstTheWindowSoFar() {
+        try (ProfileEngine e = engine(views().build(), null)) {
+            clock.set(T0.plus(Duration.ofMinutes(100)));
+            // one user's events in one batch: from the second on they are folded in place
+            e.recordAll(List.of(view("u", Duration.ofMinutes(50), "/a"), view("u", Duration.ofMinutes(95), "/now"),
+                    view("u", Duration.ofMinutes(45), "/in-window"), view("u", Duration.ofMinutes(20), "/too-old"),
+                    view("u", Duration.ofMinutes(10), "/older"))).join();
+            Profile p = e.get("u").orElseThrow();
+            assertThat(p.getLong("page_views")).contains(5L);
+            assertThat(p.getLong("views_1h")).as("minutes 45, 50 and 95").contains(3L);
+            assertThat(e.metrics().tooLateForWindow()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void anEventTooFarInTheFutureIsRejectedWithTheReason() {
         try (ProfileEngine e = engine(views().build(), null)) {
             RecordResult r = e.record(Event.of("u", "page_view").at(clock.instant().plus(Duration.ofHours(2)))

@@ -156,6 +156,12 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
         };
     }
 
+    /** Whether {@code op}, if a windowed count, still holds {@code bucket} in its window. */
+    static boolean keeps(Operation op, long bucket) {
+        return !(op instanceof io.profilekit.op.WindowedCount w) || w.buckets().length == 0
+                || w.keeps(bucket, w.buckets()[w.buckets().length - 1]);
+    }
+
     /** A mutable copy for merging operations in; it shares this map's names until one is added. */
     public Builder toBuilder() {
         return new Builder(this);
@@ -271,6 +277,21 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
         }
 
         /** The attribute's operation as merged so far, or null. */
+        /**
+         * Whether the attribute, a windowed count, still holds {@code bucket} in its window as
+         * applied so far; true when it is not a windowed count. Does not freeze a fold.
+         */
+        public boolean keepsBucket(String name, long bucket) {
+            int i = indexOf(names, size, name);
+            if (i < 0) {
+                return true;
+            }
+            if (folds != null && folds[i] != null) {
+                return folds[i].keepsBucket(bucket);
+            }
+            return keeps(operations[i], bucket);
+        }
+
         public Operation get(String name) {
             int i = indexOf(names, size, name);
             if (i < 0) {

@@ -64,4 +64,12 @@ public abstract class Accumulator {
      * when nothing changed it, and the same object again until the next change.
      */
     public abstract Operation result();
+
+    /**
+     * For a windowed count: whether its window, as folded so far, still holds {@code bucket}; for
+     * any other family, true. Answers without freezing the fold.
+     */
+    public boolean keepsBucket(long bucket) {
+        return true;
+    }
 }

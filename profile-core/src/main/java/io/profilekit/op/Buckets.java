@@ -67,6 +67,11 @@ record Buckets(long[] indexes, long[] values) {
         /** Whether the arrays back a frozen operation: copied before the next change. */
         private boolean shared;
 
+        /** The newest bucket held, or {@link Long#MIN_VALUE} when none. */
+        long newest() {
+            return size > 0 ? indexes[size - 1] : Long.MIN_VALUE;
+        }
+
         private Folder(long[] indexes, long[] values, long keep) {
             this.keep = keep;
             this.size = indexes.length;

@@ -119,6 +119,12 @@ public record WindowedCount(long windowMillis, long bucketMillis, long[] buckets
             }
             return frozen;
         }
+
+        @Override
+        public boolean keepsBucket(long bucket) {
+            long newest = buckets.newest();
+            return newest == Long.MIN_VALUE || bucket >= newest - (windowMillis + bucketMillis - 1) / bucketMillis;
+        }
     }
 
     @Override
