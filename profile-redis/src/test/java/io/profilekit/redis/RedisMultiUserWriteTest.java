@@ -4,8 +4,6 @@ import io.profilekit.ProfileStoreException;
 import io.profilekit.spi.ProfileState;
 import io.profilekit.spi.ProfileWrite;
 import io.profilekit.spi.WriteOutcome;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -28,22 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** One script call writes many users: each must still get exactly what a call of its own would give it. */
-class RedisMultiUserWriteTest {
-    static TestRedis redis;
-    static RedisClient client;
+class RedisMultiUserWriteTest extends RedisTestBase {
     static final AtomicInteger PREFIX = new AtomicInteger();
-
-    @BeforeAll
-    static void startRedis() {
-        redis = TestRedis.start();
-        client = redis.client();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        client.close();
-        redis.close();
-    }
 
     static String prefix() {
         return "m" + PREFIX.incrementAndGet() + ":";

@@ -9,8 +9,6 @@ import io.profilekit.spi.ProfileState;
 import io.profilekit.spi.ProfileWrite;
 import io.profilekit.spi.SeenEvents;
 import io.profilekit.spi.WriteOutcome;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -38,22 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** What the Redis store adds to the contract: its layout, expiry, round trips and failures. */
-class RedisProfileStoreTest {
-    static TestRedis redis;
-    static RedisClient client;
+class RedisProfileStoreTest extends RedisTestBase {
     static final AtomicInteger PREFIX = new AtomicInteger();
-
-    @BeforeAll
-    static void startRedis() {
-        redis = TestRedis.start();
-        client = redis.client();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        client.close();
-        redis.close();
-    }
 
     static String prefix() {
         return "t" + PREFIX.incrementAndGet() + ":";

@@ -6,10 +6,7 @@ import io.profilekit.Profile;
 import io.profilekit.ProfileEngine;
 import io.profilekit.ProfileStoreException;
 import io.profilekit.RecordResult;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.RedisClient;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -31,21 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Redis stopped and started again (append-only file on) while an engine writes. */
-class RedisRestartTest {
-    static TestRedis redis;
-    static RedisClient client;
-
-    @BeforeAll
-    static void startRedis() {
-        redis = TestRedis.start();
-        client = redis.client();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        client.close();
-        redis.close();
-    }
+class RedisRestartTest extends RedisTestBase {
 
     @Test
     void aWriterThatRetriesFailedBatchesEndsWithExactTotalsAfterARestart() throws Exception {

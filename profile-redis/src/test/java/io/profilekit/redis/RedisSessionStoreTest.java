@@ -9,8 +9,6 @@ import io.profilekit.ProfileStoreException;
 import io.profilekit.op.CappedSet;
 import io.profilekit.op.Counter;
 import io.profilekit.spi.SessionState;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.RedisClient;
 
@@ -24,23 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The Redis session store: compare-and-set, the idle index, erasure, and sessions outliving an engine. */
-class RedisSessionStoreTest {
+class RedisSessionStoreTest extends RedisTestBase {
     static final long T = Instant.parse("2026-11-28T10:00:00Z").toEpochMilli();
-    static TestRedis redis;
-    static RedisClient client;
     static final AtomicInteger N = new AtomicInteger();
-
-    @BeforeAll
-    static void startRedis() {
-        redis = TestRedis.start();
-        client = redis.client();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        client.close();
-        redis.close();
-    }
 
     /** A store with its own prefix and index, so that tests do not see each other's sessions. */
     static RedisSessionStore store() {
