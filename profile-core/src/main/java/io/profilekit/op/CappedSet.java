@@ -4,7 +4,6 @@ import io.profilekit.internal.FrozenArray;
 import io.profilekit.internal.ValueOrder;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -76,17 +75,13 @@ public record CappedSet(int capacity, List<Member> members) implements Operation
      */
     static final class Folder extends Accumulator {
         private final int capacity;
-        private Member[] members;
-        private int size;
-        /** Whether {@link #members} backs the last result: copied before the next change. */
-        private boolean shared;
+        private final CappedRun<Member> members;
         private CappedSet frozen;
 
         private Folder(CappedSet start) {
             capacity = start.capacity;
-            size = start.members.size();
             // exactly long enough: a value seen again (the usual case) does not add one
-            members = start.members.toArray(new Member[size]);
+            members = new CappedRun<>(start.members, capacity, start.members.size());
             frozen = start;
         }
 
@@ -116,38 +111,27 @@ public record CappedSet(int capacity, List<Member> members) implements Operation
                 return false;
             }
             Member m = o.members.get(0);
+            int size = members.size();
             int found = -1;
             for (int i = 0; i < size; i++) {
-                if (members[i].value.equals(m.value)) {
+                if (members.get(i).value.equals(m.value)) {
                     found = i;
                     break;
                 }
             }
-            if (found >= 0 && members[found].lastSeen >= m.lastSeen) {
+            if (found >= 0 && members.get(found).lastSeen >= m.lastSeen) {
                 return true;
             }
-            if (found < 0 && size == capacity && ORDER.compare(m, members[size - 1]) > 0) {
+            if (found < 0 && size == capacity && ORDER.compare(m, members.get(size - 1)) > 0) {
                 return true; // a new value seen before all kept ones, in a full set: not kept
             }
             int length = found >= 0 ? size : Math.min(capacity, size + 1);
-            if (shared || length > members.length) {
-                members = Arrays.copyOf(members, Math.max(length, size));
-                shared = false;
-            }
+            members.makeRoom(length);
             if (found >= 0) {
-                m = new Member(members[found].value, m.lastSeen);
-                System.arraycopy(members, found + 1, members, found, size - found - 1);
-                size--;
+                m = new Member(members.get(found).value, m.lastSeen);
+                members.remove(found);
             }
-            int at = 0;
-            while (at < size && ORDER.compare(members[at], m) < 0) {
-                at++;
-            }
-            if (at < length) {
-                System.arraycopy(members, at, members, at + 1, length - 1 - at);
-                members[at] = m;
-            }
-            size = length;
+            members.insert(members.firstNotBefore(m, ORDER), m, length);
             frozen = null;
             return true;
         }
@@ -155,13 +139,7 @@ public record CappedSet(int capacity, List<Member> members) implements Operation
         @Override
         public Operation result() {
             if (frozen == null) {
-                Member[] out = members;
-                if (size == members.length) {
-                    shared = true;
-                } else {
-                    out = Arrays.copyOf(members, size);
-                }
-                frozen = new CappedSet(capacity, FrozenArray.adopt(out, size));
+                frozen = new CappedSet(capacity, members.freeze());
             }
             return frozen;
         }

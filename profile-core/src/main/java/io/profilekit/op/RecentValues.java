@@ -4,7 +4,6 @@ import io.profilekit.internal.FrozenArray;
 import io.profilekit.internal.ValueOrder;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -118,17 +117,14 @@ public record RecentValues(int capacity, List<Entry> entries) implements Operati
      */
     static final class Folder extends Accumulator {
         private final int capacity;
-        private Entry[] entries;
-        private int size;
-        /** Whether {@link #entries} backs the last result: copied before the next change. */
-        private boolean shared;
+        private final CappedRun<Entry> entries;
         private RecentValues frozen;
 
         Folder(RecentValues start) {
             capacity = start.capacity;
-            size = start.entries.size();
+            int size = start.entries.size();
             // as long as one more entry makes it: most often the list is full and stays so
-            entries = start.entries.toArray(new Entry[Math.max(size, Math.min(capacity, size + 1))]);
+            entries = new CappedRun<>(start.entries, capacity, Math.min(capacity, size + 1));
             frozen = start;
         }
 
@@ -137,7 +133,8 @@ public record RecentValues(int capacity, List<Entry> entries) implements Operati
             if (!(op instanceof RecentValues o) || o.entries.size() != 1) {
                 return false;
             }
-            long updatedAt = size == 0 ? Long.MIN_VALUE : entries[0].time;
+            int size = entries.size();
+            long updatedAt = size == 0 ? Long.MIN_VALUE : entries.get(0).time;
             long otherUpdatedAt = o.updatedAt();
             int cap = updatedAt != otherUpdatedAt ? (updatedAt > otherUpdatedAt ? capacity : o.capacity)
                     : Math.max(capacity, o.capacity);
@@ -147,7 +144,7 @@ public record RecentValues(int capacity, List<Entry> entries) implements Operati
             Entry e = o.entries.get(0);
             int at = 0;
             while (at < size) {
-                int c = NEWEST_FIRST.compare(e, entries[at]);
+                int c = NEWEST_FIRST.compare(e, entries.get(at));
                 if (c == 0) {
                     return true;
                 }
@@ -160,15 +157,8 @@ public record RecentValues(int capacity, List<Entry> entries) implements Operati
                 return true;
             }
             int length = Math.min(capacity, size + 1);
-            if (shared) {
-                entries = Arrays.copyOf(entries, length);
-                shared = false;
-            } else if (length > entries.length) {
-                entries = Arrays.copyOf(entries, Math.min(capacity, entries.length * 2 + 1));
-            }
-            System.arraycopy(entries, at, entries, at + 1, length - 1 - at);
-            entries[at] = e;
-            size = length;
+            entries.makeRoom(length);
+            entries.insert(at, e, length);
             frozen = null;
             return true;
         }
@@ -176,13 +166,7 @@ public record RecentValues(int capacity, List<Entry> entries) implements Operati
         @Override
         public Operation result() {
             if (frozen == null) {
-                Entry[] out = entries;
-                if (size == entries.length) {
-                    shared = true;
-                } else {
-                    out = Arrays.copyOf(entries, size);
-                }
-                frozen = new RecentValues(capacity, FrozenArray.adopt(out, size));
+                frozen = new RecentValues(capacity, entries.freeze());
             }
             return frozen;
         }

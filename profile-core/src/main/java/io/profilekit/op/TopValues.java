@@ -4,7 +4,6 @@ import io.profilekit.internal.FrozenArray;
 import io.profilekit.internal.ValueOrder;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -123,18 +122,14 @@ public record TopValues(int n, int capacity, List<Count> counts) implements Oper
     static final class Folder extends Accumulator {
         private final int n;
         private final int capacity;
-        private Count[] counts;
-        private int size;
-        /** Whether {@link #counts} backs the last result: copied before the next change. */
-        private boolean shared;
+        private final CappedRun<Count> counts;
         private TopValues frozen;
 
         Folder(TopValues start) {
             n = start.n;
             capacity = start.capacity;
-            size = start.counts.size();
             // exactly long enough: a value counted again (the usual case) does not add one
-            counts = start.counts.toArray(new Count[size]);
+            counts = new CappedRun<>(start.counts, capacity, start.counts.size());
             frozen = start;
         }
 
@@ -144,34 +139,23 @@ public record TopValues(int n, int capacity, List<Count> counts) implements Oper
                 return false;
             }
             Count c = o.counts.get(0);
+            int size = counts.size();
             int found = -1;
             for (int i = 0; i < size; i++) {
-                if (counts[i].value.equals(c.value)) {
+                if (counts.get(i).value.equals(c.value)) {
                     found = i;
                     break;
                 }
             }
-            Count updated = found < 0 ? c : new Count(c.value, Counter.saturatedAdd(counts[found].count, c.count),
-                    Math.max(counts[found].lastSeen, c.lastSeen));
+            Count updated = found < 0 ? c : new Count(c.value, Counter.saturatedAdd(counts.get(found).count, c.count),
+                    Math.max(counts.get(found).lastSeen, c.lastSeen));
             int length = Math.min(capacity, found < 0 ? size + 1 : size);
-            if (shared || length > counts.length) {
-                counts = Arrays.copyOf(counts, Math.max(length, size));
-                shared = false;
-            }
+            counts.makeRoom(length);
             if (found >= 0) {
-                System.arraycopy(counts, found + 1, counts, found, size - found - 1);
-                size--;
+                counts.remove(found);
             }
             // the others in their order, the updated count before the first that does not sort before it
-            int at = 0;
-            while (at < size && ORDER.compare(counts[at], updated) < 0) {
-                at++;
-            }
-            if (at < length) {
-                System.arraycopy(counts, at, counts, at + 1, length - 1 - at);
-                counts[at] = updated;
-            }
-            size = length;
+            counts.insert(counts.firstNotBefore(updated, ORDER), updated, length);
             frozen = null;
             return true;
         }
@@ -179,13 +163,7 @@ public record TopValues(int n, int capacity, List<Count> counts) implements Oper
         @Override
         public Operation result() {
             if (frozen == null) {
-                Count[] out = counts;
-                if (size == counts.length) {
-                    shared = true;
-                } else {
-                    out = Arrays.copyOf(counts, size);
-                }
-                frozen = new TopValues(n, capacity, FrozenArray.adopt(out, size));
+                frozen = new TopValues(n, capacity, counts.freeze());
             }
             return frozen;
         }
