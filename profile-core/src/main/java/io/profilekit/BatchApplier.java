@@ -67,7 +67,8 @@ final class BatchApplier {
             }
             Delta d;
             try {
-                d = reducer.reduce(e);
+                hashes[i] = Hashing.hash64(e.eventId());
+                d = reducer.reduce(e, hashes[i]);
             } catch (RuntimeException ex) {
                 if (!(ex instanceof IllegalArgumentException)) {
                     log.warn("reducer failed on event {} of type {}", e.eventId(), e.type(), ex);
@@ -107,7 +108,6 @@ final class BatchApplier {
                 d = d.retain(reducer.criticalAttributes()::contains);
             }
             deltas[i] = d;
-            hashes[i] = Hashing.hash64(e.eventId());
             int[] idx = byUser.get(e.userId());
             if (idx == null) {
                 byUser.put(e.userId(), new int[] {1, i});

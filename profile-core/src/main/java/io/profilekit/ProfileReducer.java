@@ -79,7 +79,12 @@ public final class ProfileReducer {
      * @throws IllegalArgumentException when a rule finds the event unusable
      */
     public Delta reduce(Event event) {
-        DeltaBuilder p = new DeltaBuilder(event.timestamp().toEpochMilli(), Hashing.hash64(event.eventId()));
+        return reduce(event, Hashing.hash64(event.eventId()));
+    }
+
+    /** {@link #reduce(Event)} with the event id's hash ({@code Hashing.hash64}) already known. */
+    Delta reduce(Event event, long idHash) {
+        DeltaBuilder p = new DeltaBuilder(event.timestamp().toEpochMilli(), idHash);
         Rule[] rules = byType.get(event.type());
         for (Rule r : rules != null ? rules : otherwise) {
             r.apply(event, p);
