@@ -73,7 +73,8 @@ final class WriteLoop {
      * the changes after the locks are released, so a listener may erase or record for any user.
      */
     void run(Collection<String> users, boolean withSessions, ProfileChangeListener batchListener, UserWork work) {
-        List<Landed> landed = new ArrayList<>();
+        // the writes whose changes listeners will hear; none kept when no one listens
+        List<Landed> landed = batchListener != null || !engine.listeners().isEmpty() ? new ArrayList<>() : null;
         UserLocks.Held held = locks.lock(users);
         try {
             int failures = 0;
@@ -103,7 +104,7 @@ final class WriteLoop {
             }
         } finally {
             locks.unlock(held);
-            if (!landed.isEmpty()) {
+            if (landed != null && !landed.isEmpty()) {
                 notifyListeners(landed, batchListener);
             }
         }
@@ -115,7 +116,10 @@ final class WriteLoop {
         }
     }
 
-    /** One load-apply-write round; returns the users to retry. Adds the users written to {@code landed}. */
+    /**
+     * One load-apply-write round; returns the users to retry. Adds the users written to
+     * {@code landed}, unless it is null.
+     */
     private List<String> round(List<String> pending, boolean withSessions, UserWork work, List<Landed> landed) {
         EngineCounters counters = engine.counters();
         Map<String, ProfileState> loaded = engine.storeCall(() -> engine.store().loadAll(pending));
@@ -193,7 +197,9 @@ final class WriteLoop {
             counters.sessionsCommitted.add(a.session.committed());
             writeSession(a.session);
         }
-        landed.add(new Landed(a.working, a.write.state(), now));
+        if (landed != null) {
+            landed.add(new Landed(a.working, a.write.state(), now));
+        }
     }
 
     /**
