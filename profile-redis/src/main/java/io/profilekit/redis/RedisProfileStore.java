@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
 
 /**
  * A {@link ProfileStore} in Redis, through a Jedis client the application owns: one hash per user,
@@ -48,7 +49,9 @@ import java.util.concurrent.atomic.LongAdder;
  * one status per user, so the cost Redis has for each script call, apart from the commands it runs,
  * is paid once per 64 users instead of once per user. A call runs atomically, so each user's write is
  * too.
- * The calls of a batch are one pipeline: one round trip. They run by {@code EVALSHA}; when Redis
+ * The calls of a batch are one pipeline: one round trip. Each call is encoded right before it joins
+ * the pipeline, so Redis runs the first calls while later ones are still being encoded (should
+ * encoding fail, the calls already sent still run). They run by {@code EVALSHA}; when Redis
  * answers {@code NOSCRIPT} (after a restart, a failover or a {@code SCRIPT FLUSH}) the refused calls
  * are sent again with {@code EVAL}, which loads the script.
  *
@@ -172,11 +175,17 @@ public final class RedisProfileStore implements ProfileStore {
         }
         int n = writes.size();
         byte[][] keys = new byte[n][];
+        List<String> userIds = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            keys[i] = bytes(key(writes.get(i).userId()));
+            userIds.add(writes.get(i).userId());
+            keys[i] = bytes(key(userIds.get(i)));
         }
-        List<Call> calls = new ArrayList<>();
-        for (int[] members : WriteScript.plan(keys, writesPerCall, bySlot)) {
+        List<int[]> plan = WriteScript.plan(keys, writesPerCall, bySlot);
+        WriteOutcome.Status[] statuses = new WriteOutcome.Status[n];
+        // each call is encoded just before it joins the pipeline, so Redis runs the first calls
+        // while the later ones are still being encoded
+        List<Call> refused = run(plan.size(), j -> {
+            int[] members = plan.get(j);
             List<byte[]> callKeys = new ArrayList<>(members.length);
             List<byte[]> args = new ArrayList<>(members.length * 9);
             for (int i : members) {
@@ -184,13 +193,12 @@ public final class RedisProfileStore implements ProfileStore {
                 callKeys.add(keys[i]);
                 WriteScript.addArgs(args, w.state(), w.expectedVersion(), w.fences(), ttlMillis(w.ttl()));
             }
-            calls.add(new Call(members, callKeys, args));
-        }
-        WriteOutcome.Status[] statuses = new WriteOutcome.Status[n];
-        runAll(calls, writes.stream().map(ProfileWrite::userId).toList(), statuses);
+            return new Call(members, callKeys, args);
+        }, n, false, userIds, statuses);
+        retryRefused(refused, userIds, statuses);
         List<WriteOutcome> outcomes = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            outcomes.add(new WriteOutcome(writes.get(i).userId(), statuses[i]));
+            outcomes.add(new WriteOutcome(userIds.get(i), statuses[i]));
         }
         return outcomes;
     }
@@ -200,32 +208,38 @@ public final class RedisProfileStore implements ProfileStore {
     }
 
     /**
-     * Runs {@code calls} by EVALSHA in one pipeline, then those Redis refused with NOSCRIPT by EVAL
-     * in a second one, and puts each write's status at its index in {@code statuses}.
+     * Sends the calls Redis refused with NOSCRIPT again by EVAL (which loads the script), in one
+     * pipeline, and puts each write's status at its index in {@code statuses}.
      */
-    private void runAll(List<Call> calls, List<String> userIds, WriteOutcome.Status[] statuses) {
-        List<Call> refused = run(calls, false, userIds, statuses);
-        if (!refused.isEmpty() && !run(refused, true, userIds, statuses).isEmpty()) {
+    private void retryRefused(List<Call> refused, List<String> userIds, WriteOutcome.Status[] statuses) {
+        if (!refused.isEmpty() && !run(refused.size(), refused::get, refused.stream().mapToInt(c -> c.members().length).sum(), true,
+                userIds, statuses).isEmpty()) {
             throw new ProfileStoreException("Redis kept answering NOSCRIPT to EVAL for key "
                     + key(userIds.get(refused.get(0).members()[0])));
         }
     }
 
     /**
-     * Sends {@code calls} in one pipeline, filling {@code statuses}; returns the calls Redis refused
-     * with NOSCRIPT (those did nothing).
+     * Sends {@code count} calls holding {@code writes} writes in all, made by {@code call} in order,
+     * in one pipeline (by EVALSHA, or by EVAL when {@code eval}), filling {@code statuses}; returns
+     * the calls Redis refused with NOSCRIPT (those did nothing). A call is made only once the ones
+     * before it are in the pipeline.
      */
-    private List<Call> run(List<Call> calls, boolean eval, List<String> userIds, WriteOutcome.Status[] statuses) {
-        List<Response<Object>> responses = new ArrayList<>(calls.size());
+    private List<Call> run(int count, IntFunction<Call> call, int writes, boolean eval, List<String> userIds,
+                           WriteOutcome.Status[] statuses) {
+        List<Call> calls = new ArrayList<>(count);
+        List<Response<Object>> responses = new ArrayList<>(count);
         try (AbstractPipeline p = client.pipelined()) {
-            for (Call c : calls) {
+            for (int j = 0; j < count; j++) {
+                Call c = call.apply(j);
+                calls.add(c);
                 responses.add(eval ? p.eval(WriteScript.SCRIPT, c.keys(), c.args())
                         : p.evalsha(WriteScript.SHA, c.keys(), c.args()));
             }
             roundTrips.increment();
             p.sync();
         } catch (JedisException e) {
-            throw failure("writing " + calls.stream().mapToInt(c -> c.members().length).sum() + " profile(s)", e);
+            throw failure("writing " + writes + " profile(s)", e);
         }
         List<Call> refused = new ArrayList<>(0);
         for (int j = 0; j < calls.size(); j++) {
@@ -275,7 +289,8 @@ public final class RedisProfileStore implements ProfileStore {
             List<byte[]> args = new ArrayList<>(7);
             WriteScript.addArgs(args, tombstone, version, Map.of(), tombstoneRetention.toMillis());
             WriteOutcome.Status[] status = new WriteOutcome.Status[1];
-            runAll(List.of(new Call(new int[] {0}, List.of(bytes(key(userId))), args)), List.of(userId), status);
+            Call call = new Call(new int[] {0}, List.of(bytes(key(userId))), args);
+            retryRefused(run(1, j -> call, 1, false, List.of(userId), status), List.of(userId), status);
             if (status[0] == WriteOutcome.Status.WRITTEN) {
                 return;
             }
