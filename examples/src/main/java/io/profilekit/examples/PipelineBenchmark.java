@@ -168,10 +168,20 @@ public final class PipelineBenchmark {
             long end = begin + warmup + latencySeconds * 1_000_000_000L;
             boolean measuring = false;
             long sent = 0;
+            long nextReport = begin + 1_000_000_000L;
             for (long now = System.nanoTime(); now < end; now = System.nanoTime()) {
                 if (!measuring && now - begin >= warmup) {
                     latency.reset();
                     measuring = true;
+                    nextReport = now + 1_000_000_000L;
+                }
+                if (measuring && now >= nextReport) {
+                    // each second's own figures: a latency that grows second by second is a queue
+                    Histogram second = latency.interval();
+                    System.out.printf("  %2d s: p50 %.2f ms, p99 %.2f ms, lag %,d%n", (now - begin - warmup) / 1_000_000_000L,
+                            second.getValueAtPercentile(50) / 1000.0, second.getValueAtPercentile(99) / 1000.0,
+                            processor.metrics().lag());
+                    nextReport += 1_000_000_000L;
                 }
                 long due = (now - begin) * rate / 1_000_000_000L;
                 for (; sent < due; sent++) {
