@@ -58,19 +58,17 @@ public final class ProfileStateCodec {
      */
     public static byte[] encode(ProfileState state) {
         FastStateWriter out = WRITER.get();
-        out.size = 0;
+        out.reset();
         out.write(state);
-        byte[] json = Arrays.copyOf(out.buf, out.size);
-        if (out.buf.length > KEPT_BUFFER) {
-            out.buf = new byte[4096]; // a rare huge state does not pin its buffer to the thread
-        }
+        byte[] json = out.toByteArray();
+        out.release(KEPT_BUFFER); // a rare huge state does not pin its buffer to the thread
         return json;
     }
 
     private static final int KEPT_BUFFER = 64 * 1024;
 
     /** Each thread's writer and its output buffer. */
-    private static final ThreadLocal<FastStateWriter> WRITER = ThreadLocal.withInitial(() -> new FastStateWriter(new byte[4096]));
+    private static final ThreadLocal<FastStateWriter> WRITER = ThreadLocal.withInitial(() -> new FastStateWriter(4096));
 
     /** Encodes a state as a JSON string; see {@link #encode}. */
     public static String encodeToString(ProfileState state) {

@@ -111,38 +111,6 @@ class ProfileStateCodecPropertiesTest {
                 .isEqualTo(jackson.toString(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    @Property(tries = 2000)
-    void numbersAreWrittenAsLongToStringWritesThem(@ForAll("numbers") long value) {
-        FastStateWriter w = new FastStateWriter(new byte[4]);
-        w.number(value);
-        assertThat(new String(w.buf, 0, w.size, java.nio.charset.StandardCharsets.US_ASCII))
-                .isEqualTo(Long.toString(value));
-    }
-
-    /** Any long, weighted towards the edges of the eight-digit parts and of the range. */
-    @Provide
-    Arbitrary<Long> numbers() {
-        Arbitrary<Long> edges = Arbitraries.of(0L, 9L, 10L, 99L, 100L, 99_999_999L, 100_000_000L, 100_000_001L,
-                9_999_999_999_999_999L, 10_000_000_000_000_000L, 1_795_847_820_151L, Long.MAX_VALUE, Long.MIN_VALUE,
-                Long.MIN_VALUE + 1, -1L, -100_000_000L, (long) Integer.MAX_VALUE + 1);
-        Arbitrary<Long> powers = Arbitraries.integers().between(0, 18)
-                .flatMap(e -> Arbitraries.longs().between(-1, 1).map(d -> (long) Math.pow(10, e) + d));
-        return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(2, edges), net.jqwik.api.Tuple.of(2, powers),
-                net.jqwik.api.Tuple.of(6, Arbitraries.longs()));
-    }
-
-    @Property(tries = 1000)
-    void stringsAreWrittenAsJacksonWritesThem(@ForAll String text) throws java.io.IOException {
-        FastStateWriter w = new FastStateWriter(new byte[2]);
-        w.string(text);
-        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
-        try (com.fasterxml.jackson.core.JsonGenerator g = ProfileStateCodec.JSON.createGenerator(expected)) {
-            g.writeString(text);
-        }
-        assertThat(java.util.Arrays.copyOf(w.buf, w.size)).isEqualTo(expected.toByteArray());
-    }
-
     @Property(tries = 500)
     void everyValueKeepsItsTypeAndValue(@ForAll("values") Object value) {
         ProfileState s = new ProfileState("u", 1, Map.of("a", new LastWrite(value, true, 1, 2)), 1,
