@@ -3,6 +3,7 @@ package io.profilekit;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.profilekit.internal.SortedAttributes;
 import io.profilekit.internal.UserLocks;
 import io.profilekit.spi.ProfileState;
 import io.profilekit.spi.ProfileStore;
@@ -219,7 +220,7 @@ public final class ProfileEngine implements AutoCloseable {
         try {
             states = storeCall(() -> store.loadAll(userIds));
             for (ProfileState s : states.values()) {
-                lastKnownGood.put(s.userId(), new KnownGood(s, now.toEpochMilli()));
+                lastKnownGood.put(s.userId(), new KnownGood(SortedAttributes.lean(s), now.toEpochMilli()));
             }
         } catch (ProfileStoreException e) {
             StaleCopiesException offered = e instanceof StaleCopiesException s ? s : null;
@@ -445,7 +446,7 @@ public final class ProfileEngine implements AutoCloseable {
     /** Keeps a written state as the last-known-good copy of a user already read. */
     void remember(ProfileState written) {
         if (lastKnownGood.getIfPresent(written.userId()) != null) {
-            lastKnownGood.put(written.userId(), new KnownGood(written, clock.millis()));
+            lastKnownGood.put(written.userId(), new KnownGood(SortedAttributes.lean(written), clock.millis()));
         }
     }
 

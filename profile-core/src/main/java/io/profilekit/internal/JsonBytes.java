@@ -79,6 +79,14 @@ public class JsonBytes {
         size += n;
     }
 
+    /** Bytes {@code [from, to)} of {@code src}, as they are (JSON written before). */
+    public final void raw(byte[] src, int from, int to) {
+        int n = to - from;
+        ensure(n);
+        System.arraycopy(src, from, buf, size, n);
+        size += n;
+    }
+
     /** One ASCII char. */
     public final void raw(char c) {
         ensure(1);

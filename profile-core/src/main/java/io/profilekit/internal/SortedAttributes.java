@@ -2,6 +2,7 @@ package io.profilekit.internal;
 
 import io.profilekit.op.Accumulator;
 import io.profilekit.op.Operation;
+import io.profilekit.spi.ProfileState;
 
 import java.util.AbstractMap;
 import java.util.AbstractSet;
@@ -23,6 +24,14 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
     private final String[] names;
     private final Operation[] operations;
     private final int size;
+    /** The JSON this map was read from, with each operation's span in it; null when not read (or forgotten). */
+    private Source source;
+    /** For a map built from a map that was read: that map, whose spans this one's unchanged operations reuse. */
+    private SortedAttributes readFrom;
+
+    /** Bytes {@code [spans[2i], spans[2i + 1])} of {@code json} are the JSON of operation i. */
+    private record Source(byte[] json, int[] spans) {
+    }
 
     private SortedAttributes(String[] names, Operation[] operations, int size) {
         this.names = names;
@@ -117,6 +126,55 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
         return size == 0 ? EMPTY : new SortedAttributes(names, operations, size);
     }
 
+    /**
+     * Notes that this map was read from {@code json}, operation i from bytes {@code [spans[2i],
+     * spans[2i + 1])}, so that {@link #writeAsRead} can copy what did not change instead of encoding
+     * it again. The caller gives up both arrays and must not change them.
+     */
+    public void readFrom(byte[] json, int[] spans) {
+        if (this != EMPTY) {
+            source = new Source(json, spans);
+        }
+    }
+
+    /**
+     * Writes operation {@code i} as the JSON it was read from, when this map was read from JSON or
+     * built from a map that was, and the operation is the very object read (operations are
+     * immutable, so it still reads the same); returns false, writing nothing, otherwise.
+     */
+    public boolean writeAsRead(int i, JsonBytes out) {
+        SortedAttributes from = source != null ? this : readFrom;
+        Source s = from != null ? from.source : null;
+        if (s == null) {
+            return false;
+        }
+        // a batch rarely adds an attribute: then the names array is the one read, and so is i
+        int j = from.names == names && from.size == size ? i : indexOf(from.names, from.size, names[i]);
+        if (j < 0 || from.operations[j] != operations[i]) {
+            return false;
+        }
+        out.raw(s.json(), s.spans()[2 * j], s.spans()[2 * j + 1]);
+        return true;
+    }
+
+    /** Lets go of the map this one was built from, and with it of the JSON that was read. */
+    public void forgetReadFrom() {
+        readFrom = null;
+    }
+
+    /**
+     * {@code state} itself when its attributes keep no JSON read (see {@link #readFrom}), else a
+     * copy whose attributes do not (sharing their arrays): for states kept a long time, as caches
+     * keep them, which then take no more memory than states built in memory.
+     */
+    public static ProfileState lean(ProfileState state) {
+        if (!(state.attributes() instanceof SortedAttributes a) || (a.source == null && a.readFrom == null)) {
+            return state;
+        }
+        return new ProfileState(state.userId(), state.version(), new SortedAttributes(a.names, a.operations, a.size),
+                state.lastEventTime(), state.seenEvents(), state.fences(), state.erasedAt());
+    }
+
     @Override
     public void forEach(BiConsumer<? super String, ? super Operation> action) {
         for (int i = 0; i < size; i++) {
@@ -181,6 +239,8 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
         /** Per attribute, the accumulator holding its newer state than {@code operations}, or null. */
         private Accumulator[] folds;
         private int size;
+        /** The map read from JSON that this one started from, directly or through one build, or null. */
+        private SortedAttributes readFrom;
 
         /**
          * Starts from {@code from}: its names are shared (a batch rarely adds an attribute, and a
@@ -191,6 +251,7 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
             this.namesShared = true;
             this.operations = Arrays.copyOf(from.operations, from.size);
             this.size = from.size;
+            this.readFrom = from.source != null ? from : from.readFrom;
         }
 
         /** Starts empty, with room for {@code capacity} attributes. */
@@ -315,6 +376,7 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
             // names shared with the start are shared already; new ones are made shared with other profiles
             SortedAttributes out = new SortedAttributes(namesShared ? names : InternedNames.intern(names, size),
                     operations, size);
+            out.readFrom = readFrom;
             names = null;
             operations = null;
             return out;

@@ -76,23 +76,35 @@ final class FastStateReader {
         if (skip(",\"attrs\":{")) {
             String[] names = new String[16];
             Operation[] ops = new Operation[16];
+            int[] spans = new int[32];
             int n = 0;
             do {
                 if (n == names.length) {
                     names = Arrays.copyOf(names, n * 2);
                     ops = Arrays.copyOf(ops, n * 2);
+                    spans = Arrays.copyOf(spans, n * 4);
                 }
                 names[n] = name(readString());
                 expect(':');
-                ops[n++] = operation();
+                spans[2 * n] = at;
+                ops[n] = operation();
+                spans[2 * n + 1] = at;
+                n++;
             } while (skip(','));
             expect('}');
             // the canonical layout has them in strictly increasing order; anything else (a
             // duplicate name included) is left to the streaming reader
-            attrs = SortedAttributes.adoptSorted(names, ops, n);
-            if (attrs == null) {
+            SortedAttributes sorted = SortedAttributes.adoptSorted(names, ops, n);
+            if (sorted == null) {
                 throw GIVE_UP;
             }
+            // a copy of the attributes' bytes (the caller may reuse its array), spans shifted to it
+            int first = spans[0];
+            for (int i = 0; i < 2 * n; i++) {
+                spans[i] -= first;
+            }
+            sorted.readFrom(Arrays.copyOfRange(in, first, first + spans[2 * n - 1]), spans);
+            attrs = sorted;
         }
         SeenEvents seen = SeenEvents.empty();
         if (skip(",\"seen\":\"")) {

@@ -52,9 +52,12 @@ final class FastStateWriter extends JsonBytes {
                 }
                 string(attrs.name(i));
                 raw(':');
-                operation(attrs.name(i), attrs.operation(i));
+                if (!attrs.writeAsRead(i, this)) {
+                    operation(attrs.name(i), attrs.operation(i));
+                }
             }
             raw('}');
+            attrs.forgetReadFrom(); // written: the JSON it came from need not stay in memory with it
         }
         SeenEvents seen = s.seenEvents();
         if (seen.size() > 0) {

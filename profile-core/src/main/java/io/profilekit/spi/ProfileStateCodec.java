@@ -78,6 +78,12 @@ public final class ProfileStateCodec {
     /**
      * Decodes UTF-8 JSON written by {@link #encode}.
      *
+     * <p>A state read in the layout {@link #encode} writes keeps a copy of its attributes' JSON
+     * (the caller may reuse {@code json}): when the engine builds the next version of the profile
+     * from it, {@link #encode} copies the attributes that did not change instead of encoding them
+     * again, and the next version lets go of the copy once encoded. The engine's and the near
+     * cache's copies of profiles keep no such JSON.
+     *
      * @throws IllegalArgumentException when the input is not such JSON; the message says where
      *                                  (for example {@code attrs.visits.n}) and what was wrong
      */

@@ -1,5 +1,7 @@
 package io.profilekit.spi;
 
+import io.profilekit.internal.JsonBytes;
+import io.profilekit.internal.SortedAttributes;
 import io.profilekit.op.CappedSet;
 import io.profilekit.op.Counter;
 import io.profilekit.op.DecayingScore;
@@ -17,10 +19,13 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +41,57 @@ class ProfileStateCodecPropertiesTest {
         ProfileState back = ProfileStateCodec.decode(json);
         assertThat(back).isEqualTo(state);
         assertThat(ProfileStateCodec.encode(back)).isEqualTo(json);
+    }
+
+    /**
+     * A state read from JSON and then changed (an attribute merged with itself, one added) writes
+     * the bytes a state built afresh with the same attributes writes, though the attributes it still
+     * shares with the state read are copied from what was read, not encoded again; and the copy does
+     * not depend on the array the caller decoded from.
+     */
+    @Property(tries = 500)
+    void aStateReadAndChangedWritesWhatAFreshStateWrites(@ForAll("states") ProfileState state,
+                                                         @ForAll("operations") Operation added,
+                                                         @ForAll @IntRange(min = 0, max = 3) int change,
+                                                         @ForAll @IntRange(min = 0, max = 9) int which) {
+        byte[] given = ProfileStateCodec.encode(state);
+        ProfileState read = ProfileStateCodec.decode(given);
+        Arrays.fill(given, (byte) '#'); // the caller reuses its array
+        SortedAttributes attrs = (SortedAttributes) read.attributes();
+        JsonBytes probe = new JsonBytes(16);
+        for (int i = 0; i < attrs.size(); i++) {
+            assertThat(attrs.writeAsRead(i, probe)).as("attribute %s, unchanged", attrs.name(i)).isTrue();
+        }
+
+        // the copy caches keep holds nothing read, and equals the state read
+        ProfileState lean = SortedAttributes.lean(read);
+        assertThat(lean).isEqualTo(read);
+        for (int i = 0; i < lean.attributes().size(); i++) {
+            assertThat(((SortedAttributes) lean.attributes()).writeAsRead(i, probe)).isFalse();
+        }
+        assertThat(ProfileStateCodec.encode(lean)).isEqualTo(ProfileStateCodec.encode(state));
+
+        SortedAttributes.Builder b = attrs.toBuilder();
+        if ((change & 1) == 1 && !attrs.isEmpty()) {
+            String name = attrs.name(which % attrs.size());
+            b.merge(name, attrs.get(name));
+        }
+        if ((change & 2) == 2) {
+            b.merge("~added", added); // sorts after every generated name: a new names array
+        }
+        SortedAttributes built = b.build();
+        for (int i = 0; i < built.size(); i++) {
+            boolean same = attrs.get(built.name(i)) == built.operation(i);
+            assertThat(built.writeAsRead(i, probe)).as("attribute %s, same object as read: %s", built.name(i), same)
+                    .isEqualTo(same);
+        }
+        ProfileState changed = new ProfileState(read.userId(), read.version(), built, read.lastEventTime(),
+                read.seenEvents(), read.fences(), read.erasedAt());
+        ProfileState fresh = new ProfileState(read.userId(), read.version(), new LinkedHashMap<>(built),
+                read.lastEventTime(), read.seenEvents(), read.fences(), read.erasedAt());
+        assertThat(new String(ProfileStateCodec.encode(changed), StandardCharsets.UTF_8))
+                .isEqualTo(new String(ProfileStateCodec.encode(fresh), StandardCharsets.UTF_8));
+        assertThat(ProfileStateCodec.decode(ProfileStateCodec.encode(changed))).isEqualTo(fresh);
     }
 
     /** What the codec writes is read by the fast parser, not handed to the streaming reader. */
@@ -182,10 +238,10 @@ class ProfileStateCodecPropertiesTest {
     }
 
     @Provide
-    Arbitrary<ProfileState> states() {
+    Arbitrary<Operation> operations() {
         Arbitrary<Long> time = Arbitraries.longs();
         Arbitrary<Object> v = value(2);
-        Arbitrary<Operation> op = Arbitraries.oneOf(
+        return Arbitraries.oneOf(
                 Combinators.combine(v, Arbitraries.of(true, false), time, time).as(LastWrite::new),
                 Combinators.combine(v, time, time).as(FirstWrite::new),
                 Combinators.combine(time, time).as(Counter::new),
@@ -210,6 +266,11 @@ class ProfileStateCodecPropertiesTest {
                 Combinators.combine(Arbitraries.integers().between(1, 5),
                         Combinators.combine(v, Arbitraries.longs(), time).as(TopValues.Count::new).list().ofMaxSize(4))
                         .as((n, c) -> new TopValues(n, n * 4, c)));
+    }
+
+    @Provide
+    Arbitrary<ProfileState> states() {
+        Arbitrary<Operation> op = operations();
         Arbitrary<Map<String, Operation>> attrs = Arbitraries.maps(Arbitraries.strings().ofMaxLength(8), op).ofMaxSize(6);
         Arbitrary<SeenEvents> seen = Arbitraries.longs().between(0, 1 << 20).set().ofMaxSize(10)
                 .map(set -> {

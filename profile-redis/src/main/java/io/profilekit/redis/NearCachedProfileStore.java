@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.profilekit.ProfileStoreException;
 import io.profilekit.StaleCopiesException;
+import io.profilekit.internal.SortedAttributes;
 import io.profilekit.spi.ProfileState;
 import io.profilekit.spi.ProfileStore;
 import io.profilekit.spi.ProfileWrite;
@@ -154,7 +155,7 @@ public final class NearCachedProfileStore implements ProfileStore {
 
     /** Caches a load or a write, unless a newer version is already cached. */
     private void remember(String id, ProfileState state, long now) {
-        Entry fresh = new Entry(state, now);
+        Entry fresh = new Entry(state == null ? null : SortedAttributes.lean(state), now);
         cache.asMap().merge(id, fresh, (old, neu) -> neu.version() >= old.version() ? neu : old);
     }
 
