@@ -25,6 +25,7 @@ import redis.clients.jedis.RedisClient;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,7 +40,9 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>the pipeline: {@link KafkaProfileProcessor} with {@code --consumers} consumer threads (default
  *       1) applying the same records to profiles in Redis with exactly-once effect (fences, dedupe,
  *       conditional writes, offset commits, change records);</li>
- *   <li>record-to-readable latency at half the pipeline's rate: open loop, constant rate, HdrHistogram.</li>
+ *   <li>record-to-readable latency at half the pipeline's rate (or at each fraction of it that
+ *       {@code --loads} lists, such as {@code 0.25,0.5}): open loop, constant rate, HdrHistogram,
+ *       with each second's figures and the consumer lag printed as it goes.</li>
  * </ol>
  * Broker, Redis, producer and processor all run on this machine (and the broker in this JVM).
  * Before (a) and (b), both run once over {@code --warmup-events} other events (default 200,000;
@@ -71,6 +74,7 @@ public final class PipelineBenchmark {
         boolean memory = false;
         boolean updates = true;
         int consumers = 1;
+        double[] loads = {0.5};
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--events" -> events = Integer.parseInt(args[i + 1]);
@@ -83,6 +87,7 @@ public final class PipelineBenchmark {
                 case "--store" -> memory = args[i + 1].equals("memory");
                 case "--change-records" -> updates = Boolean.parseBoolean(args[i + 1]);
                 case "--consumers" -> consumers = Integer.parseInt(args[i + 1]);
+                case "--loads" -> loads = Arrays.stream(args[i + 1].split(",")).mapToDouble(Double::parseDouble).toArray();
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -91,7 +96,7 @@ public final class PipelineBenchmark {
             String servers = Pipeline.kafka(bootstrap, resources);
             TopicSetup.builder().partitions(partitions).eventTopics(List.of(TOPIC, WARMUP_TOPIC)).build().apply(servers);
             RedisClient redis = memory ? null : Pipeline.redis(redisAddress, resources);
-            run(servers, redis, events, users, latencySeconds, warmupEvents, updates, consumers, resources);
+            run(servers, redis, events, users, latencySeconds, loads, warmupEvents, updates, consumers, resources);
         } finally {
             for (int i = resources.size() - 1; i >= 0; i--) {
                 try {
@@ -103,7 +108,7 @@ public final class PipelineBenchmark {
         }
     }
 
-    private static void run(String servers, RedisClient redis, int events, int users, int latencySeconds,
+    private static void run(String servers, RedisClient redis, int events, int users, int latencySeconds, double[] loads,
                             int warmupEvents, boolean updates, int consumers, List<AutoCloseable> resources)
             throws Exception {
         JsonEventCodec codec = JsonEventCodec.create();
@@ -147,7 +152,7 @@ public final class PipelineBenchmark {
                 .groupId("bench-pipeline").topics(List.of(TOPIC)).engine(timed).consumers(consumers)
                 .updatesTopic(updates ? Optional.of(TopicSetup.PROFILE_UPDATES) : Optional.empty()).build()).start();
 
-        // (c) latency at half load, open loop, once the new processor has joined the group (a join
+        // (c) latency at each load, open loop, once the new processor has joined the group (a join
         // takes seconds, and the records sent meanwhile would be measured as a backlog draining)
         long joinDeadline = System.nanoTime() + 60_000_000_000L;
         while (processor.metrics().assignedPartitions() == 0 && System.nanoTime() < joinDeadline) {
@@ -156,52 +161,70 @@ public final class PipelineBenchmark {
         if (processor.metrics().assignedPartitions() == 0) {
             throw new IllegalStateException("the latency run's processor got no partition in 60 s");
         }
-        int rate = (int) Math.max(1, pipeline / 2);
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
         try (KafkaEventPublisher publisher = KafkaEventPublisher.builder().properties(p).defaultTopic(TOPIC)
                 .route("purchase", TOPIC).build()) {
-            System.out.printf("(c) record-to-readable at %,d events/s (half the pipeline's rate), %d consumer%s, "
-                    + "for %d s ...%n", rate, consumers, consumers == 1 ? "" : "s", latencySeconds);
-            long warmup = 3_000_000_000L;
-            long begin = System.nanoTime();
-            long end = begin + warmup + latencySeconds * 1_000_000_000L;
-            boolean measuring = false;
-            long sent = 0;
-            long nextReport = begin + 1_000_000_000L;
-            for (long now = System.nanoTime(); now < end; now = System.nanoTime()) {
-                if (!measuring && now - begin >= warmup) {
-                    latency.reset();
-                    measuring = true;
-                    nextReport = now + 1_000_000_000L;
-                }
-                if (measuring && now >= nextReport) {
-                    // each second's own figures: a latency that grows second by second is a queue
-                    Histogram second = latency.interval();
-                    System.out.printf("  %2d s: p50 %.2f ms, p99 %.2f ms, lag %,d%n", (now - begin - warmup) / 1_000_000_000L,
-                            second.getValueAtPercentile(50) / 1000.0, second.getValueAtPercentile(99) / 1000.0,
-                            processor.metrics().lag());
-                    nextReport += 1_000_000_000L;
-                }
-                long due = (now - begin) * rate / 1_000_000_000L;
-                for (; sent < due; sent++) {
-                    Event e = stream.next();
-                    latency.sent(e.eventId(), System.nanoTime());
-                    publisher.publish(e);
-                }
-                LockSupport.parkNanos(1_000_000L); // 1 ms between sends: a 200 µs loop would take a core from the pipeline
+            for (double load : loads) {
+                latencyRun(publisher, processor, latency, stream, (int) Math.max(1, pipeline * load), load,
+                        latencySeconds, consumers);
+                // the event time is when the event was made, just before it was sent: the lag at apply
+                // is the way through Kafka (publisher, broker, consumer), applyBatch the way into Redis
+                System.out.printf("    split: sent to apply p50 %.2f ms, p99 %.2f ms; applyBatch p50 %.2f ms, p99 %.2f ms"
+                                + " (over the latency runs so far)%n",
+                        timed.metrics().eventLagNanos().p50() / 1e6, timed.metrics().eventLagNanos().p99() / 1e6,
+                        timed.metrics().applyLatencyNanos().p50() / 1e6, timed.metrics().applyLatencyNanos().p99() / 1e6);
             }
-            publisher.flush();
         }
+    }
+
+    /**
+     * Sends events at {@code rate} per second, open loop, for a 3 s warm-up and then
+     * {@code seconds}, printing each second's latency and the run's total.
+     */
+    private static void latencyRun(KafkaEventPublisher publisher, KafkaProfileProcessor processor, ReadLatency latency,
+                                   Clickstream stream, int rate, double load, int seconds, int consumers) {
+        System.out.printf("(c) record-to-readable at %,d events/s (%.0f %% of the pipeline's rate), %d consumer%s, "
+                + "for %d s ...%n", rate, load * 100, consumers, consumers == 1 ? "" : "s", seconds);
+        long warmup = 3_000_000_000L;
+        long begin = System.nanoTime();
+        long end = begin + warmup + seconds * 1_000_000_000L;
+        boolean measuring = false;
+        long sent = 0;
+        long nextReport = begin + 1_000_000_000L;
+        for (long now = System.nanoTime(); now < end; now = System.nanoTime()) {
+            if (!measuring && now - begin >= warmup) {
+                latency.reset();
+                measuring = true;
+                nextReport = now + 1_000_000_000L;
+            }
+            if (measuring && now >= nextReport) {
+                // each second's own figures: a latency that grows second by second is a queue
+                Histogram second = latency.interval();
+                System.out.printf("  %2d s: p50 %.2f ms, p99 %.2f ms, lag %,d%n", (now - begin - warmup) / 1_000_000_000L,
+                        second.getValueAtPercentile(50) / 1000.0, second.getValueAtPercentile(99) / 1000.0,
+                        processor.metrics().lag());
+                nextReport += 1_000_000_000L;
+            }
+            long due = (now - begin) * rate / 1_000_000_000L;
+            for (; sent < due; sent++) {
+                Event e = stream.next();
+                latency.sent(e.eventId(), System.nanoTime());
+                publisher.publish(e);
+            }
+            LockSupport.parkNanos(1_000_000L); // 1 ms between sends: a 200 µs loop would take a core from the pipeline
+        }
+        publisher.flush();
         long drain = System.nanoTime() + 10_000_000_000L;
         while (processor.metrics().lag() > 0 && System.nanoTime() < drain) {
             LockSupport.parkNanos(10_000_000L);
         }
         latency.interval();
         Histogram h = latency.total();
-        System.out.printf("(c) record-to-readable over %,d events after a 3 s warm-up: p50 %.2f ms, p99 %.2f ms, "
-                        + "p99.9 %.2f ms, max %.2f ms%n", h.getTotalCount(), h.getValueAtPercentile(50) / 1000.0,
-                h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
+        System.out.printf("(c) record-to-readable at %.0f %% load over %,d events after a 3 s warm-up: p50 %.2f ms, "
+                        + "p99 %.2f ms, p99.9 %.2f ms, max %.2f ms%n", load * 100, h.getTotalCount(),
+                h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
+                h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
     }
 
     private static void produce(String servers, JsonEventCodec codec, String topic, Clickstream stream, int events) {
