@@ -42,7 +42,8 @@ import java.util.concurrent.locks.LockSupport;
  *       conditional writes, offset commits, change records);</li>
  *   <li>record-to-readable latency at half the pipeline's rate (or at each fraction of it that
  *       {@code --loads} lists, such as {@code 0.25,0.5}): open loop, constant rate, HdrHistogram,
- *       with each second's figures and the consumer lag printed as it goes.</li>
+ *       with each second's figures and the consumer lag printed as it goes; before each, its baseline:
+ *       the way through Kafka alone at the same rate (the same publisher, a bare consumer).</li>
  * </ol>
  * Broker, Redis, producer and processor all run on this machine (and the broker in this JVM).
  * Before (a) and (b), both run once over {@code --warmup-events} other events (default 200,000;
@@ -166,6 +167,7 @@ public final class PipelineBenchmark {
         try (KafkaEventPublisher publisher = KafkaEventPublisher.builder().properties(p).defaultTopic(TOPIC)
                 .route("purchase", TOPIC).build()) {
             for (double load : loads) {
+                kafkaAlone(servers, stream, (int) Math.max(1, pipeline * load), load, latencySeconds);
                 latencyRun(publisher, processor, latency, stream, (int) Math.max(1, pipeline * load), load,
                         latencySeconds, consumers);
                 // the event time is when the event was made, just before it was sent: the lag at apply
@@ -175,6 +177,77 @@ public final class PipelineBenchmark {
                         timed.metrics().eventLagNanos().p50() / 1e6, timed.metrics().eventLagNanos().p99() / 1e6,
                         timed.metrics().applyLatencyNanos().p50() / 1e6, timed.metrics().applyLatencyNanos().p99() / 1e6);
             }
+        }
+    }
+
+    /**
+     * The baseline of the latency runs: the way through Kafka alone at {@code rate}, from send to a
+     * bare consumer's poll (the publisher's settings, {@code read_committed} as the processor reads),
+     * on another topic, with the processor idle. Millisecond resolution (record timestamps).
+     */
+    private static void kafkaAlone(String servers, Clickstream stream, int rate, double load, int seconds)
+            throws InterruptedException {
+        Histogram h = new Histogram(3);
+        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread reader = new Thread(() -> {
+            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers,
+                    ConsumerConfig.GROUP_ID_CONFIG, "bench-kafka-alone-" + System.nanoTime(),
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                    new StringDeserializer(), new ByteArrayDeserializer())) {
+                consumer.subscribe(List.of(WARMUP_TOPIC));
+                while (consumer.assignment().isEmpty()) {
+                    consumer.poll(Duration.ofMillis(100));
+                }
+                consumer.assignment().forEach(consumer::position); // the end offsets, before anything is sent
+                ready.countDown();
+                while (!stop.get()) {
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                        long ms = Math.max(1, System.currentTimeMillis() - r.timestamp());
+                        synchronized (h) {
+                            h.recordValue(ms * 1000);
+                        }
+                    }
+                }
+            }
+        }, "bench-kafka-alone");
+        reader.start();
+        if (!ready.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            stop.set(true);
+            throw new IllegalStateException("the Kafka-alone consumer got no partition in 60 s");
+        }
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+        try (KafkaEventPublisher publisher = KafkaEventPublisher.builder().properties(p).defaultTopic(WARMUP_TOPIC)
+                .route("purchase", WARMUP_TOPIC).build()) {
+            long begin = System.nanoTime();
+            long warmup = 3_000_000_000L;
+            boolean measuring = false;
+            long sent = 0;
+            for (long now = begin; now < begin + warmup + seconds * 1_000_000_000L; now = System.nanoTime()) {
+                if (!measuring && now - begin >= warmup) {
+                    synchronized (h) {
+                        h.reset();
+                    }
+                    measuring = true;
+                }
+                long due = (now - begin) * rate / 1_000_000_000L;
+                for (; sent < due; sent++) {
+                    publisher.publish(stream.next());
+                }
+                LockSupport.parkNanos(1_000_000L);
+            }
+            publisher.flush();
+        }
+        Thread.sleep(500);
+        stop.set(true);
+        reader.join();
+        synchronized (h) {
+            System.out.printf("(c) Kafka alone at %,d events/s (%.0f %% load), send to a bare consumer's poll over %,d"
+                            + " events: p50 %.0f ms, p99 %.0f ms, max %.0f ms%n", rate, load * 100, h.getTotalCount(),
+                    h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0);
         }
     }
 
