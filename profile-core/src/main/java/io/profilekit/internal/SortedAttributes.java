@@ -29,7 +29,10 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
     /** For a map built from a map that was read: that map, whose spans this one's unchanged operations reuse. */
     private SortedAttributes readFrom;
 
-    /** Bytes {@code [spans[2i], spans[2i + 1])} of {@code json} are the JSON of operation i. */
+    /**
+     * Bytes {@code [spans[2i], spans[2i + 1])} of {@code json} are the JSON of operation i; an end
+     * of -1 marks one not to copy (read from text the writer would spell otherwise).
+     */
     private record Source(byte[] json, int[] spans) {
     }
 
@@ -128,8 +131,10 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
 
     /**
      * Notes that this map was read from {@code json}, operation i from bytes {@code [spans[2i],
-     * spans[2i + 1])}, so that {@link #writeAsRead} can copy what did not change instead of encoding
-     * it again. The caller gives up both arrays and must not change them.
+     * spans[2i + 1])} (an end of -1: not to be copied), so that {@link #writeAsRead} can copy what
+     * did not change instead of encoding it again. The caller gives up both arrays and must not
+     * change them. The link is a cache hint, set once before the map is shared; the fields are not
+     * volatile, and a thread that does not see them encodes instead.
      */
     public void readFrom(byte[] json, int[] spans) {
         if (this != EMPTY) {
@@ -150,7 +155,7 @@ public final class SortedAttributes extends AbstractMap<String, Operation> {
         }
         // a batch rarely adds an attribute: then the names array is the one read, and so is i
         int j = from.names == names && from.size == size ? i : indexOf(from.names, from.size, names[i]);
-        if (j < 0 || from.operations[j] != operations[i]) {
+        if (j < 0 || from.operations[j] != operations[i] || s.spans()[2 * j + 1] < 0) {
             return false;
         }
         out.raw(s.json(), s.spans()[2 * j], s.spans()[2 * j + 1]);

@@ -14,8 +14,10 @@ import io.profilekit.op.Operation;
 import io.profilekit.op.RecentValues;
 import io.profilekit.op.TopValues;
 import io.profilekit.op.WindowedCount;
+
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -42,6 +44,13 @@ final class FastStateReader {
     private final byte[] in;
     private int at;
     private int depth;
+    /**
+     * Whether the operation being read is spelled as {@link FastStateWriter} writes it; cleared by
+     * any other spelling this reader accepts (an escape, a 4-byte UTF-8 sequence, {@code -0}, a
+     * double, decimal or instant in another form, a {@code $m} wrap that was not needed or missing),
+     * so that only canonical text is copied back by {@link SortedAttributes#writeAsRead}.
+     */
+    private boolean canonical;
 
     private FastStateReader(byte[] in) {
         this.in = in;
@@ -86,11 +95,13 @@ final class FastStateReader {
                 }
                 names[n] = name(readString());
                 expect(':');
+                canonical = true;
                 spans[2 * n] = at;
                 ops[n] = operation();
-                spans[2 * n + 1] = at;
+                spans[2 * n + 1] = canonical ? at : -1; // -1: encode it again rather than copy it
                 n++;
             } while (skip(','));
+            int attrsEnd = at;
             expect('}');
             // the canonical layout has them in strictly increasing order; anything else (a
             // duplicate name included) is left to the streaming reader
@@ -101,9 +112,11 @@ final class FastStateReader {
             // a copy of the attributes' bytes (the caller may reuse its array), spans shifted to it
             int first = spans[0];
             for (int i = 0; i < 2 * n; i++) {
-                spans[i] -= first;
+                if (spans[i] >= 0) {
+                    spans[i] -= first;
+                }
             }
-            sorted.readFrom(Arrays.copyOfRange(in, first, first + spans[2 * n - 1]), spans);
+            sorted.readFrom(Arrays.copyOfRange(in, first, attrsEnd), spans);
             attrs = sorted;
         }
         SeenEvents seen = SeenEvents.empty();
@@ -184,7 +197,9 @@ final class FastStateReader {
                     expect(",\"tie\":");
                     op = new FirstWrite(val, t, readLong());
                 } else if (skip("sum\",\"n\":")) {
-                    BigDecimal n = new BigDecimal(readString());
+                    String text = readString();
+                    BigDecimal n = new BigDecimal(text);
+                    canonical &= n.toString().equals(text);
                     expect(",\"t\":");
                     op = new DecimalSum(n, readLong());
                 } else {
@@ -343,23 +358,42 @@ final class FastStateReader {
         if (skip('}')) {
             out = JsonValues.EMPTY_MAP;
         } else if (skip("\"$d\":")) {
-            out = new BigDecimal(readString());
+            String text = readString();
+            BigDecimal d = new BigDecimal(text);
+            canonical &= d.toString().equals(text);
+            out = d;
             expect('}');
         } else if (skip("\"$t\":")) {
-            out = IsoInstant.parse(readString());
+            String text = readString();
+            Instant t = IsoInstant.parse(text);
+            canonical &= IsoInstant.format(t).equals(text);
+            out = t;
             expect('}');
         } else if (skip("\"$m\":{")) {
             enter();
-            out = fields();
+            Map<String, Object> fields = fields();
+            canonical &= hasDollarKey(fields); // written wrapped only when a key needs it
+            out = fields;
             depth--;
             expect('}');
         } else if (skip("\"$")) {
             throw GIVE_UP; // an unknown tag: the streaming reader says which
         } else {
-            out = fields();
+            Map<String, Object> fields = fields();
+            canonical &= !hasDollarKey(fields); // a later key starting with $: it is written wrapped
+            out = fields;
         }
         depth--;
         return out;
+    }
+
+    private static boolean hasDollarKey(Map<String, Object> fields) {
+        for (String k : fields.keySet()) {
+            if (k.startsWith("$")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Fields up to and including the closing brace, the opening one already read. */
@@ -411,7 +445,9 @@ final class FastStateReader {
         if (!JSON_NUMBER.matcher(text).matches()) {
             throw GIVE_UP;
         }
-        return Double.parseDouble(text);
+        double d = Double.parseDouble(text);
+        canonical &= Double.toString(d).equals(text);
+        return d;
     }
 
     /** A JSON integer in the 64-bit range, without leading zeros. */
@@ -441,6 +477,7 @@ final class FastStateReader {
             throw GIVE_UP;
         }
         if (negative) {
+            canonical &= v != 0; // -0
             return v;
         }
         if (v == Long.MIN_VALUE) {
@@ -471,7 +508,15 @@ final class FastStateReader {
             ascii &= b >= 0;
             at++;
         }
-        String s = ascii ? new String(in, start, at - start, StandardCharsets.ISO_8859_1) : utf8(start, at);
+        String s;
+        if (ascii) {
+            s = new String(in, start, at - start, StandardCharsets.ISO_8859_1);
+        } else {
+            s = utf8(start, at);
+            for (int i = start; i < at; i++) {
+                canonical &= (in[i] & 0xF8) != 0xF0; // a 4-byte sequence: written as two escaped surrogates
+            }
+        }
         at++;
         return s;
     }
@@ -488,6 +533,7 @@ final class FastStateReader {
     }
 
     private String escapedString() {
+        canonical = false; // escapes are spelled in more than one way; rare in profiles
         StringBuilder sb = new StringBuilder();
         int run = at;
         while (true) {
