@@ -187,7 +187,7 @@ public final class RedisProfileStore implements ProfileStore {
         List<Call> refused = run(plan.size(), j -> {
             int[] members = plan.get(j);
             List<byte[]> callKeys = new ArrayList<>(members.length);
-            List<byte[]> args = new ArrayList<>(members.length * 9);
+            List<byte[]> args = new ArrayList<>(members.length * 11); // 7 + 2 per fence, usually one checked and one stored
             for (int i : members) {
                 ProfileWrite w = writes.get(i);
                 callKeys.add(keys[i]);
