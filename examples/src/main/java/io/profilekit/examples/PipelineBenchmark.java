@@ -40,7 +40,9 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>the pipeline: {@link KafkaProfileProcessor} with {@code --consumers} consumer threads (default
  *       1) applying the same records to profiles in Redis with exactly-once effect (fences, dedupe,
  *       conditional writes, offset commits, change records);</li>
- *   <li>record-to-readable latency at half the pipeline's rate (or at each fraction of it that
+ *   <li>the sustained rate: the highest open-loop rate the pipeline keeps up with while the events
+ *       are produced at the same time (bisection on the consumer lag);</li>
+ *   <li>record-to-readable latency at half the sustained rate (or at each fraction of it that
  *       {@code --loads} lists, such as {@code 0.25,0.5}): open loop, constant rate, HdrHistogram,
  *       with each second's figures and the consumer lag printed as it goes; before each, its baseline:
  *       the way through Kafka alone at the same rate (the same publisher, a bare consumer).</li>
@@ -145,39 +147,113 @@ public final class PipelineBenchmark {
         System.out.printf("ratio pipeline / ceiling: %.0f %%%n", 100 * pipeline / ceiling);
         engine.close();
 
-        // (c) on a new processor of the same group, whose engine also times each event
-        ReadLatency latency = new ReadLatency();
-        ProfileEngine timed = Pipeline.closing(resources, ProfileEngine.builder().reducer(QuickStart.reducer())
-                .store(store).listener(latency).build());
-        KafkaProfileProcessor processor = Pipeline.closing(resources, KafkaProfileProcessor.builder().bootstrapServers(servers)
-                .groupId("bench-pipeline").topics(List.of(TOPIC)).engine(timed).consumers(consumers)
-                .updatesTopic(updates ? Optional.of(TopicSetup.PROFILE_UPDATES) : Optional.empty()).build()).start();
+        // (c) with the producer running: the sustained rate, then the latency at fractions of it,
+        // each on a new processor of the same group (the latency runs' engines time each event)
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+        try (KafkaEventPublisher publisher = KafkaEventPublisher.builder().properties(p).defaultTopic(TOPIC)
+                .route("purchase", TOPIC).build()) {
+            // (b) read a topic filled beforehand; with the producer and the broker's appends running
+            // too, on the same cores, the pipeline keeps up with less: the loads are fractions of that
+            double sustained;
+            try (ProfileEngine searching = ProfileEngine.builder().reducer(QuickStart.reducer()).store(store).build();
+                 KafkaProfileProcessor processor = joined(servers, searching, updates, consumers)) {
+                sustained = sustained(publisher, processor, stream, pipeline);
+            }
+            System.out.printf("(c) sustained with the producer running: %,.0f events/s (%.0f %% of (b)); ratio to the"
+                    + " ceiling %.0f %%%n", sustained, 100 * sustained / pipeline, 100 * sustained / ceiling);
+            for (double load : loads) {
+                int rate = (int) Math.max(1, sustained * load);
+                kafkaAlone(servers, stream, rate, load, latencySeconds);
+                ReadLatency latency = new ReadLatency();
+                try (ProfileEngine timed = ProfileEngine.builder().reducer(QuickStart.reducer()).store(store)
+                        .listener(latency).build();
+                     KafkaProfileProcessor processor = joined(servers, timed, updates, consumers)) {
+                    latencyRun(publisher, processor, latency, stream, rate, load, latencySeconds, consumers);
+                    // the event time is when the event was made, just before it was sent: the lag at
+                    // apply is the way through Kafka (publisher, broker, consumer), applyBatch the way into Redis
+                    // (over the whole run: the first seconds after a join weigh on the tail, so medians only)
+                    System.out.printf("    split: sent to apply p50 %.2f ms; applyBatch p50 %.2f ms (this run, warm-up"
+                                    + " included)%n", timed.metrics().eventLagNanos().p50() / 1e6,
+                            timed.metrics().applyLatencyNanos().p50() / 1e6);
+                }
+            }
+        }
+    }
 
-        // (c) latency at each load, open loop, once the new processor has joined the group (a join
-        // takes seconds, and the records sent meanwhile would be measured as a backlog draining)
+    /**
+     * A processor of the benchmark's group on {@code engine}, started and joined: a join takes
+     * seconds, and records sent meanwhile would be measured as a backlog draining.
+     */
+    private static KafkaProfileProcessor joined(String servers, ProfileEngine engine, boolean updates, int consumers) {
+        KafkaProfileProcessor processor = KafkaProfileProcessor.builder().bootstrapServers(servers)
+                .groupId("bench-pipeline").topics(List.of(TOPIC)).engine(engine).consumers(consumers)
+                .updatesTopic(updates ? Optional.of(TopicSetup.PROFILE_UPDATES) : Optional.empty()).build().start();
         long joinDeadline = System.nanoTime() + 60_000_000_000L;
         while (processor.metrics().assignedPartitions() == 0 && System.nanoTime() < joinDeadline) {
             LockSupport.parkNanos(10_000_000L);
         }
         if (processor.metrics().assignedPartitions() == 0) {
-            throw new IllegalStateException("the latency run's processor got no partition in 60 s");
+            processor.close();
+            throw new IllegalStateException("a processor of the benchmark got no partition in 60 s");
         }
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
-        try (KafkaEventPublisher publisher = KafkaEventPublisher.builder().properties(p).defaultTopic(TOPIC)
-                .route("purchase", TOPIC).build()) {
-            for (double load : loads) {
-                kafkaAlone(servers, stream, (int) Math.max(1, pipeline * load), load, latencySeconds);
-                latencyRun(publisher, processor, latency, stream, (int) Math.max(1, pipeline * load), load,
-                        latencySeconds, consumers);
-                // the event time is when the event was made, just before it was sent: the lag at apply
-                // is the way through Kafka (publisher, broker, consumer), applyBatch the way into Redis
-                System.out.printf("    split: sent to apply p50 %.2f ms, p99 %.2f ms; applyBatch p50 %.2f ms, p99 %.2f ms"
-                                + " (over the latency runs so far)%n",
-                        timed.metrics().eventLagNanos().p50() / 1e6, timed.metrics().eventLagNanos().p99() / 1e6,
-                        timed.metrics().applyLatencyNanos().p50() / 1e6, timed.metrics().applyLatencyNanos().p99() / 1e6);
+        return processor;
+    }
+
+    /**
+     * The highest rate, open loop, that the processor keeps up with while the events are being
+     * produced: a bisection between 0 and {@code upper} (the rate on a filled topic), five steps of
+     * 8 s each. The consumer lag is sampled every 100 ms; a rate is kept up with when the mean lag
+     * of the last 2 s exceeds that of seconds 2 to 4 by less than a tenth of a second's events (an
+     * overloaded pipeline's lag grows by the shortfall every second) and stays under half a second's.
+     */
+    private static double sustained(KafkaEventPublisher publisher, KafkaProfileProcessor processor, Clickstream stream,
+                                    double upper) {
+        double lo = 0;
+        double hi = upper;
+        double rate = upper * 0.7;
+        for (int step = 0; step < 5; step++) {
+            long early = 0;
+            long late = 0;
+            int samples = 0;
+            long begin = System.nanoTime();
+            long sent = 0;
+            long nextSample = begin + 2_000_000_000L;
+            for (long now = begin; now < begin + 8_000_000_000L; now = System.nanoTime()) {
+                long due = (long) ((now - begin) * rate / 1e9);
+                for (; sent < due; sent++) {
+                    publisher.publish(stream.next());
+                }
+                if (now >= nextSample) {
+                    long second = (now - begin) / 1_000_000_000L;
+                    if (second < 4) {
+                        early += processor.metrics().lag();
+                        samples++;
+                    } else if (second >= 6) {
+                        late += processor.metrics().lag();
+                    }
+                    nextSample += 100_000_000L;
+                }
+                LockSupport.parkNanos(1_000_000L);
+            }
+            double earlyMean = early / (double) Math.max(1, samples);
+            double lateMean = late / (double) Math.max(1, samples);
+            boolean kept = lateMean - earlyMean < rate / 10 && lateMean < rate / 2;
+            System.out.printf("  %,8.0f events/s: mean lag %,.0f at 2-4 s, %,.0f at 6-8 s -> %s%n", rate, earlyMean,
+                    lateMean, kept ? "kept up" : "fell behind");
+            if (kept) {
+                lo = rate;
+            } else {
+                hi = rate;
+            }
+            rate = (lo + hi) / 2;
+            publisher.flush();
+            long drain = System.nanoTime() + 60_000_000_000L;
+            while (processor.metrics().lag() > 0 && System.nanoTime() < drain) {
+                LockSupport.parkNanos(10_000_000L);
             }
         }
+        return Math.max(lo, 1);
     }
 
     /**
@@ -190,6 +266,7 @@ public final class PipelineBenchmark {
         Histogram h = new Histogram(3);
         java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
         Thread reader = new Thread(() -> {
             try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers,
@@ -198,7 +275,7 @@ public final class PipelineBenchmark {
                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
                     new StringDeserializer(), new ByteArrayDeserializer())) {
                 consumer.subscribe(List.of(WARMUP_TOPIC));
-                while (consumer.assignment().isEmpty()) {
+                while (consumer.assignment().isEmpty() && !stop.get()) {
                     consumer.poll(Duration.ofMillis(100));
                 }
                 consumer.assignment().forEach(consumer::position); // the end offsets, before anything is sent
@@ -211,13 +288,35 @@ public final class PipelineBenchmark {
                         }
                     }
                 }
+            } catch (Throwable t) {
+                failed.set(t);
+                ready.countDown();
             }
         }, "bench-kafka-alone");
+        reader.setDaemon(true);
         reader.start();
-        if (!ready.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        try {
+            if (!ready.await(60, java.util.concurrent.TimeUnit.SECONDS) || failed.get() != null) {
+                throw new IllegalStateException("the Kafka-alone consumer did not start in 60 s", failed.get());
+            }
+            sendAlone(servers, stream, rate, seconds, h);
+            Thread.sleep(500); // the last records' way through
+        } finally {
             stop.set(true);
-            throw new IllegalStateException("the Kafka-alone consumer got no partition in 60 s");
+            reader.join(10_000);
         }
+        if (failed.get() != null) {
+            throw new IllegalStateException("the Kafka-alone consumer failed", failed.get());
+        }
+        synchronized (h) {
+            System.out.printf("(c) Kafka alone at %,d events/s (%.0f %% load), send to a bare consumer's poll over %,d"
+                            + " events: p50 %.0f ms, p99 %.0f ms, max %.0f ms%n", rate, load * 100, h.getTotalCount(),
+                    h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0);
+        }
+    }
+
+    /** The sending half of {@link #kafkaAlone}: a publisher like the latency runs' one, to the other topic. */
+    private static void sendAlone(String servers, Clickstream stream, int rate, int seconds, Histogram h) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
         try (KafkaEventPublisher publisher = KafkaEventPublisher.builder().properties(p).defaultTopic(WARMUP_TOPIC)
@@ -241,14 +340,6 @@ public final class PipelineBenchmark {
             }
             publisher.flush();
         }
-        Thread.sleep(500);
-        stop.set(true);
-        reader.join();
-        synchronized (h) {
-            System.out.printf("(c) Kafka alone at %,d events/s (%.0f %% load), send to a bare consumer's poll over %,d"
-                            + " events: p50 %.0f ms, p99 %.0f ms, max %.0f ms%n", rate, load * 100, h.getTotalCount(),
-                    h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0);
-        }
     }
 
     /**
@@ -257,7 +348,7 @@ public final class PipelineBenchmark {
      */
     private static void latencyRun(KafkaEventPublisher publisher, KafkaProfileProcessor processor, ReadLatency latency,
                                    Clickstream stream, int rate, double load, int seconds, int consumers) {
-        System.out.printf("(c) record-to-readable at %,d events/s (%.0f %% of the pipeline's rate), %d consumer%s, "
+        System.out.printf("(c) record-to-readable at %,d events/s (%.0f %% of the sustained rate), %d consumer%s, "
                 + "for %d s ...%n", rate, load * 100, consumers, consumers == 1 ? "" : "s", seconds);
         long warmup = 3_000_000_000L;
         long begin = System.nanoTime();
