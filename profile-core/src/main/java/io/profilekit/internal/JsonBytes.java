@@ -53,8 +53,9 @@ public class JsonBytes {
     }
 
     /**
-     * Lets go of the buffer if it grew beyond {@code maxKept} bytes (and empties the output), so a
-     * rare huge output does not pin its memory to a long-lived writer.
+     * Lets go of the buffer if it grew beyond {@code maxKept} bytes, so a rare huge output does not
+     * pin its memory to a long-lived writer; the output is then empty, else it is left as it is.
+     * Call it once the output was copied out.
      */
     public final void release(int maxKept) {
         if (buf.length > maxKept) {
