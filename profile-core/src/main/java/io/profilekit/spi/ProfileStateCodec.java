@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonParser;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * Turns a {@link ProfileState} into versioned JSON and back, exactly: every operation family, and
