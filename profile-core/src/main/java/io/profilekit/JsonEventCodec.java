@@ -1,21 +1,13 @@
 package io.profilekit;
 
-import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.StreamWriteConstraints;
-import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.profilekit.internal.EventChecks;
 import io.profilekit.internal.EventJsonReader;
 import io.profilekit.internal.EventJsonWriter;
 import io.profilekit.internal.JsonProblems;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
@@ -65,12 +57,8 @@ public final class JsonEventCodec {
                         .maxNumberLength(JsonProblems.MAX_NUMBER_LENGTH)
                         .maxDocumentLength(limits.maxEventBytes())
                         .build())
-                .streamWriteConstraints(StreamWriteConstraints.builder()
-                        .maxNestingDepth(limits.maxDepth() + 1)
-                        .build())
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
-                .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
                 .build();
     }
 
@@ -120,20 +108,11 @@ public final class JsonEventCodec {
      */
     public byte[] encode(Event event) {
         Objects.requireNonNull(event, "event");
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        JsonGenerator g = null;
-        try {
-            g = factory.createGenerator(out, JsonEncoding.UTF8);
-            EventJsonWriter.write(g, event);
-            g.close();
-        } catch (JsonProcessingException e) {
-            throw new InvalidEventException(JsonProblems.translate(e,
-                    g == null ? "event" : JsonProblems.path(g.getOutputContext()), limits, false));
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing to memory cannot fail", e);
-        }
-        return out.toByteArray();
+        return WRITER.get().encode(event, limits.maxDepth());
     }
+
+    /** Each thread's writer and its output buffer. */
+    private static final ThreadLocal<EventJsonWriter> WRITER = ThreadLocal.withInitial(EventJsonWriter::new);
 
     /**
      * Encodes an event as JSON text.

@@ -25,6 +25,99 @@ class JsonEventCodecPropertiesTest {
         assertThat(codec.encode(codec.decode(json))).isEqualTo(json);
     }
 
+    /**
+     * The hand-written encoder writes what Jackson's generator (configured as the codec configured it
+     * before: fast double writer, nesting depth limit) writes, and refuses what it refused with the
+     * same message, whatever the depth limit.
+     */
+    @Property(tries = 500)
+    void encodesWhatJacksonsGeneratorWrites(@ForAll("eventsWithDecimals") Event event,
+                                            @ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 4) int maxDepth)
+            throws java.io.IOException {
+        EventLimits limits = EventLimits.defaults().withMaxDepth(maxDepth);
+        String expected;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        com.fasterxml.jackson.core.JsonFactory factory = com.fasterxml.jackson.core.JsonFactory.builder()
+                .streamWriteConstraints(com.fasterxml.jackson.core.StreamWriteConstraints.builder()
+                        .maxNestingDepth(maxDepth + 1).build())
+                .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
+        com.fasterxml.jackson.core.JsonGenerator g = factory.createGenerator(out);
+        try {
+            writeEvent(g, event);
+            g.close();
+            expected = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            expected = "refused: " + io.profilekit.internal.JsonProblems.translate(e,
+                    io.profilekit.internal.JsonProblems.path(g.getOutputContext()), limits, false);
+        }
+        String actual;
+        try {
+            actual = new String(JsonEventCodec.create(limits).encode(event), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (InvalidEventException e) {
+            actual = "refused: " + e.violations().get(0);
+        }
+        assertThat(actual).isEqualTo(expected);
+    }
+
+    private static void writeEvent(com.fasterxml.jackson.core.JsonGenerator g, Event event) throws java.io.IOException {
+        g.writeStartObject();
+        g.writeStringField("eventId", event.eventId());
+        g.writeStringField("userId", event.userId());
+        g.writeStringField("type", event.type());
+        g.writeStringField("timestamp", event.timestamp().toString());
+        if (event.sessionId().isPresent()) {
+            g.writeStringField("sessionId", event.sessionId().get());
+        }
+        g.writeFieldName("properties");
+        writeValue(g, event.properties());
+        g.writeEndObject();
+    }
+
+    private static void writeValue(com.fasterxml.jackson.core.JsonGenerator g, Object v) throws java.io.IOException {
+        if (v == null) {
+            g.writeNull();
+        } else if (v instanceof String s) {
+            g.writeString(s);
+        } else if (v instanceof Long l) {
+            g.writeNumber(l);
+        } else if (v instanceof Double d) {
+            g.writeNumber(d);
+        } else if (v instanceof java.math.BigDecimal bd) {
+            g.writeNumber(bd);
+        } else if (v instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else if (v instanceof Instant i) {
+            g.writeString(i.toString());
+        } else if (v instanceof Map<?, ?> m) {
+            g.writeStartObject();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                g.writeFieldName((String) e.getKey());
+                writeValue(g, e.getValue());
+            }
+            g.writeEndObject();
+        } else if (v instanceof java.util.List<?> list) {
+            g.writeStartArray();
+            for (Object o : list) {
+                writeValue(g, o);
+            }
+            g.writeEndArray();
+        } else {
+            throw new IllegalArgumentException(v.getClass().getName());
+        }
+    }
+
+    /** Events whose properties also hold BigDecimals (which decode as numbers of another type). */
+    @Provide
+    Arbitrary<Event> eventsWithDecimals() {
+        return Combinators.combine(events(), Arbitraries.maps(names(),
+                        Arbitraries.bigDecimals().ofScale(4).map(d -> (Object) d)).ofMaxSize(2))
+                .as((e, decimals) -> {
+                    Map<String, Object> props = new java.util.LinkedHashMap<>(e.properties());
+                    props.putAll(decimals);
+                    return new Event(e.eventId(), e.userId(), e.type(), e.timestamp(), e.sessionId(), props);
+                });
+    }
+
     @Provide
     Arbitrary<Event> events() {
         Arbitrary<String> ids = Arbitraries.strings().withCharRange('!', '~').withChars("é€ユ😀").ofMinLength(1).ofMaxLength(40);
@@ -45,6 +138,7 @@ class JsonEventCodecPropertiesTest {
                 Arbitraries.strings().ofMaxLength(30).map(s -> s),
                 Arbitraries.longs().map(l -> l),
                 Arbitraries.doubles().filter(Double::isFinite).map(d -> d),
+                Arbitraries.of(2e23, 1e-7, 4.35, 5e-324, 1.0E22, 9007199254740993.0).map(d -> d),
                 Arbitraries.of(true, false).map(b -> b),
                 Arbitraries.just(Optional.empty()).map(o -> o.orElse(null)));
         if (depth == 0) {

@@ -86,10 +86,12 @@ public final class JsonProblems {
     public static String path(JsonStreamContext context) {
         StringBuilder sb = new StringBuilder();
         appendPath(context, sb);
-        if (sb.length() > MAX_PATH_LENGTH) {
-            return sb.substring(0, MAX_PATH_LENGTH) + "...";
-        }
-        return sb.length() == 0 ? "event" : sb.toString();
+        return sb.length() == 0 ? "event" : capped(sb);
+    }
+
+    /** A path cut to a length fit for a message. */
+    public static String capped(CharSequence path) {
+        return path.length() > MAX_PATH_LENGTH ? path.subSequence(0, MAX_PATH_LENGTH) + "..." : path.toString();
     }
 
     /** A property name cut to a length fit for a message. */
