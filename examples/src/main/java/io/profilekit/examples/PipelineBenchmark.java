@@ -266,6 +266,7 @@ public final class PipelineBenchmark {
         Histogram h = new Histogram(3);
         java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
         java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
         Thread reader = new Thread(() -> {
             try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
@@ -286,6 +287,7 @@ public final class PipelineBenchmark {
                         synchronized (h) {
                             h.recordValue(ms * 1000);
                         }
+                        received.incrementAndGet();
                     }
                 }
             } catch (Throwable t) {
@@ -299,8 +301,11 @@ public final class PipelineBenchmark {
             if (!ready.await(60, java.util.concurrent.TimeUnit.SECONDS) || failed.get() != null) {
                 throw new IllegalStateException("the Kafka-alone consumer did not start in 60 s", failed.get());
             }
-            sendAlone(servers, stream, rate, seconds, h);
-            Thread.sleep(500); // the last records' way through
+            long sent = sendAlone(servers, stream, rate, seconds, h);
+            long deadline = System.nanoTime() + 10_000_000_000L; // the last records' way through
+            while (received.get() < sent && failed.get() == null && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(1_000_000L);
+            }
         } finally {
             stop.set(true);
             reader.join(10_000);
@@ -315,8 +320,11 @@ public final class PipelineBenchmark {
         }
     }
 
-    /** The sending half of {@link #kafkaAlone}: a publisher like the latency runs' one, to the other topic. */
-    private static void sendAlone(String servers, Clickstream stream, int rate, int seconds, Histogram h) {
+    /**
+     * The sending half of {@link #kafkaAlone}: a publisher like the latency runs' one, to the other
+     * topic; returns how many events it sent (all acknowledged).
+     */
+    private static long sendAlone(String servers, Clickstream stream, int rate, int seconds, Histogram h) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
         try (KafkaEventPublisher publisher = KafkaEventPublisher.builder().properties(p).defaultTopic(WARMUP_TOPIC)
@@ -339,6 +347,7 @@ public final class PipelineBenchmark {
                 LockSupport.parkNanos(1_000_000L);
             }
             publisher.flush();
+            return sent;
         }
     }
 
