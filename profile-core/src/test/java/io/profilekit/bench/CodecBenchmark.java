@@ -80,4 +80,15 @@ public class CodecBenchmark {
         i = i + 1 == encoded.length ? 0 : i + 1;
         return ProfileStateCodec.decode(b);
     }
+
+    /**
+     * Decode then encode, the state unchanged: the store's read and write of a profile that a
+     * batch left as it was, where every attribute is copied back as read.
+     */
+    @Benchmark
+    public byte[] roundTrip() {
+        byte[] b = encoded[i];
+        i = i + 1 == encoded.length ? 0 : i + 1;
+        return ProfileStateCodec.encode(ProfileStateCodec.decode(b));
+    }
 }
