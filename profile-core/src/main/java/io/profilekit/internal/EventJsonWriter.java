@@ -4,8 +4,6 @@ import com.fasterxml.jackson.core.io.NumberOutput;
 import io.profilekit.Event;
 import io.profilekit.InvalidEventException;
 
-import java.math.BigDecimal;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -81,27 +79,16 @@ public final class EventJsonWriter extends JsonBytes {
     }
 
     private void value(Object v, int level, int maxDepth) {
-        if (v == null) {
-            raw("null");
-        } else if (v instanceof String s) {
-            string(s);
-        } else if (v instanceof Long l) {
-            number(l);
-        } else if (v instanceof Double d) {
+        if (plainScalar(v)) {
+            return;
+        }
+        if (v instanceof Double d) {
             String text = NumberOutput.toString(d, true);
             if (d.isNaN() || d.isInfinite()) {
                 string(text);
             } else {
                 raw(text);
             }
-        } else if (v instanceof BigDecimal bd) {
-            raw(bd.toString());
-        } else if (v instanceof Boolean b) {
-            raw(b ? "true" : "false");
-        } else if (v instanceof Instant i) {
-            raw('"');
-            isoInstant(i);
-            raw('"');
         } else if (v instanceof Map<?, ?> m) {
             object(m, level, maxDepth);
         } else if (v instanceof List<?> list) {

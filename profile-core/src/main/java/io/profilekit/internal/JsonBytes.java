@@ -1,5 +1,6 @@
 package io.profilekit.internal;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -264,6 +265,33 @@ public class JsonBytes {
             buf[size++] = i + 1 < n ? BASE64[(v >>> 6) & 63] : (byte) '=';
             buf[size++] = '=';
         }
+    }
+
+    /**
+     * The plain JSON of a scalar: {@code null}, a {@code String}, a {@code Long}, a {@code Boolean},
+     * a {@code BigDecimal} as a JSON number, an {@code Instant} as an ISO-8601 string. Returns false,
+     * writing nothing, for any other value (doubles among them: how they are spelled is the
+     * caller's choice).
+     */
+    public final boolean plainScalar(Object v) {
+        if (v == null) {
+            raw("null");
+        } else if (v instanceof String s) {
+            string(s);
+        } else if (v instanceof Long l) {
+            number(l);
+        } else if (v instanceof Boolean b) {
+            raw(b ? "true" : "false");
+        } else if (v instanceof BigDecimal bd) {
+            raw(bd.toString());
+        } else if (v instanceof Instant i) {
+            raw('"');
+            isoInstant(i);
+            raw('"');
+        } else {
+            return false;
+        }
+        return true;
     }
 
     /**

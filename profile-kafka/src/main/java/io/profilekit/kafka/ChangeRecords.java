@@ -3,9 +3,7 @@ package io.profilekit.kafka;
 import io.profilekit.ProfileChange;
 import io.profilekit.internal.JsonBytes;
 
-import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.time.Instant;
 import java.util.Collection;
 import java.util.Map;
 
@@ -83,11 +81,10 @@ public final class ChangeRecords {
         }
 
         private void value(Object v) {
-            if (v == null) {
-                raw("null");
-            } else if (v instanceof String s) {
-                string(s);
-            } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+            if (plainScalar(v)) {
+                return;
+            }
+            if (v instanceof Integer || v instanceof Short || v instanceof Byte) {
                 number(((Number) v).longValue());
             } else if (v instanceof Double d) {
                 if (d.isNaN() || d.isInfinite()) {
@@ -101,16 +98,8 @@ public final class ChangeRecords {
                 } else {
                     raw(f.toString());
                 }
-            } else if (v instanceof BigDecimal bd) {
-                raw(bd.toString());
             } else if (v instanceof BigInteger bi) {
                 raw(bi.toString());
-            } else if (v instanceof Boolean b) {
-                raw(b ? "true" : "false");
-            } else if (v instanceof Instant i) {
-                raw('"');
-                isoInstant(i);
-                raw('"');
             } else if (v instanceof Map<?, ?> m) {
                 raw('{');
                 boolean first = true;
