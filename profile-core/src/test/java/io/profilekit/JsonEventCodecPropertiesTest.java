@@ -43,7 +43,7 @@ class JsonEventCodecPropertiesTest {
                 .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
         com.fasterxml.jackson.core.JsonGenerator g = factory.createGenerator(out);
         try {
-            writeEvent(g, event);
+            JacksonEventWriter.write(g, event);
             g.close();
             expected = out.toString(java.nio.charset.StandardCharsets.UTF_8);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -57,53 +57,6 @@ class JsonEventCodecPropertiesTest {
             actual = "refused: " + e.violations().get(0);
         }
         assertThat(actual).isEqualTo(expected);
-    }
-
-    private static void writeEvent(com.fasterxml.jackson.core.JsonGenerator g, Event event) throws java.io.IOException {
-        g.writeStartObject();
-        g.writeStringField("eventId", event.eventId());
-        g.writeStringField("userId", event.userId());
-        g.writeStringField("type", event.type());
-        g.writeStringField("timestamp", event.timestamp().toString());
-        if (event.sessionId().isPresent()) {
-            g.writeStringField("sessionId", event.sessionId().get());
-        }
-        g.writeFieldName("properties");
-        writeValue(g, event.properties());
-        g.writeEndObject();
-    }
-
-    private static void writeValue(com.fasterxml.jackson.core.JsonGenerator g, Object v) throws java.io.IOException {
-        if (v == null) {
-            g.writeNull();
-        } else if (v instanceof String s) {
-            g.writeString(s);
-        } else if (v instanceof Long l) {
-            g.writeNumber(l);
-        } else if (v instanceof Double d) {
-            g.writeNumber(d);
-        } else if (v instanceof java.math.BigDecimal bd) {
-            g.writeNumber(bd);
-        } else if (v instanceof Boolean b) {
-            g.writeBoolean(b);
-        } else if (v instanceof Instant i) {
-            g.writeString(i.toString());
-        } else if (v instanceof Map<?, ?> m) {
-            g.writeStartObject();
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                g.writeFieldName((String) e.getKey());
-                writeValue(g, e.getValue());
-            }
-            g.writeEndObject();
-        } else if (v instanceof java.util.List<?> list) {
-            g.writeStartArray();
-            for (Object o : list) {
-                writeValue(g, o);
-            }
-            g.writeEndArray();
-        } else {
-            throw new IllegalArgumentException(v.getClass().getName());
-        }
     }
 
     /** Events whose properties also hold BigDecimals (which decode as numbers of another type). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.profilekit.Event;
+import io.profilekit.JacksonEventWriter;
 import io.profilekit.JsonEventCodec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -19,9 +20,6 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -62,49 +60,8 @@ public class EventCodecBenchmark {
         i = i + 1 == events.length ? 0 : i + 1;
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = jackson.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("eventId", e.eventId());
-            g.writeStringField("userId", e.userId());
-            g.writeStringField("type", e.type());
-            g.writeStringField("timestamp", e.timestamp().toString());
-            if (e.sessionId().isPresent()) {
-                g.writeStringField("sessionId", e.sessionId().get());
-            }
-            g.writeFieldName("properties");
-            write(g, e.properties());
-            g.writeEndObject();
+            JacksonEventWriter.write(g, e);
         }
         return out.toByteArray();
-    }
-
-    private static void write(JsonGenerator g, Object v) throws IOException {
-        if (v == null) {
-            g.writeNull();
-        } else if (v instanceof String s) {
-            g.writeString(s);
-        } else if (v instanceof Long l) {
-            g.writeNumber(l);
-        } else if (v instanceof Double d) {
-            g.writeNumber(d);
-        } else if (v instanceof BigDecimal bd) {
-            g.writeNumber(bd);
-        } else if (v instanceof Boolean b) {
-            g.writeBoolean(b);
-        } else if (v instanceof Map<?, ?> m) {
-            g.writeStartObject();
-            for (Map.Entry<?, ?> en : m.entrySet()) {
-                g.writeFieldName((String) en.getKey());
-                write(g, en.getValue());
-            }
-            g.writeEndObject();
-        } else if (v instanceof List<?> list) {
-            g.writeStartArray();
-            for (Object o : list) {
-                write(g, o);
-            }
-            g.writeEndArray();
-        } else {
-            g.writeString(v.toString());
-        }
     }
 }
