@@ -50,7 +50,7 @@ class KafkaEventPublisherTest {
         KafkaEventPublisher custom = KafkaEventPublisher.builder().producer(producer).clock(CLOCK).defaultTopic("clicks")
                 .route("page_view", "views").build();
         custom.publish(view("u1"));
-        custom.publish(Event.of("u1", "click").with("element", "buy"));
+        custom.publish(Event.of("u1", "click").at(CLOCK.instant()).with("element", "buy"));
         assertThat(producer.history()).extracting(ProducerRecord::topic).containsExactly("views", "clicks");
         assertThat(custom.topics()).containsExactly("clicks", "purchase-data", "views");
     }
@@ -72,7 +72,8 @@ class KafkaEventPublisherTest {
 
     @Test
     void anInvalidEventFailsWithEveryViolationAndIsNotSent() {
-        CompletableFuture<RecordMetadata> f = publisher.publish(Event.of("u1", "purchase").with("amount", "abc"));
+        CompletableFuture<RecordMetadata> f = publisher.publish(Event.of("u1", "purchase").at(CLOCK.instant())
+                .with("amount", "abc"));
         assertThatThrownBy(f::join).cause().isInstanceOfSatisfying(InvalidEventException.class, e ->
                 assertThat(e.violations()).extracting(v -> v.field())
                         .containsExactly("purchase.order_id", "purchase.amount", "purchase.currency"));
