@@ -72,13 +72,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * their records are read again.
  *
  * <p>Threads: {@link Builder#consumers} consumer threads (default one), created by {@link #start()}
- * and named {@code profilekit-processor-<group>-<i>}, each with a daemon apply thread of its own
- * ({@code ...-<i>-apply}), plus one thread that publishes change records. Each consumer thread has
- * its own {@code KafkaConsumer} in the group and runs everything above on its own, except that a
- * batch is applied on its apply thread while the consumer thread polls and decodes the next one (at
- * most two batches in hand, applied in the order read; listeners hear changes on the apply thread).
- * The group's assignor spreads the partitions over the consumer threads (and over other instances),
- * and as a user's events stay on one partition, two threads never apply events of one user at once.
+ * and named {@code profilekit-processor-<group>-<i>}, plus one thread that publishes change records.
+ * Each consumer thread has its own {@code KafkaConsumer} in the group and runs everything above on
+ * its own: the group's assignor spreads the partitions over them (and over other instances), and
+ * as a user's events stay on one partition, two threads never apply events of one user at once.
  * While one thread waits for the store, another can poll, decode and apply. More consumers than
  * partitions leave some idle. The engine, the producer (dead letters, change records) and the
  * change record queue are shared.

@@ -12,13 +12,11 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Future;
 
 /**
  * One poll's records in a {@link ProcessorLoop}: the events to apply and the records they came from, the dead letters owed,
  * and the offsets not committed yet. Complete once applied, with no dead letter owed; its offsets
- * are then all committed. Used by the loop's thread only, except that the loop's apply thread reads
- * {@link #events} while {@link #applying} runs: nothing changes them until it is awaited.
+ * are then all committed. Used by the loop's thread only.
  */
 final class PolledBatch {
     final List<SourcedEvent> events;
@@ -29,8 +27,6 @@ final class PolledBatch {
     final List<Letter> letters = new ArrayList<>();
     /** Null until the batch is applied. */
     List<RecordResult> results;
-    /** The apply running on the loop's apply thread, until the loop thread awaits it; else null. */
-    Future<List<RecordResult>> applying;
     int records;
 
     PolledBatch(int capacity) {

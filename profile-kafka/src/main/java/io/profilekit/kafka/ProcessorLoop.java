@@ -29,10 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
@@ -42,11 +38,6 @@ import java.util.stream.Collectors;
  * offsets are committed only once the batch is applied and every dead letter of its records is
  * acknowledged. Only that thread touches its consumer; the producer and the change listener may be
  * shared with the processor's other loops.
- *
- * <p>A batch is applied on a second thread of the loop's own (named after it, {@code -apply}) while
- * this one polls and decodes the next, which is applied once the first is through: at most two
- * batches in hand, applied one after the other in the order they were read. When the first fails,
- * the second is sought back, and read again once the first is through.
  */
 final class ProcessorLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ProcessorLoop.class);
@@ -78,8 +69,6 @@ final class ProcessorLoop implements Runnable {
     private int commitFailures;
     /** The batch in hand, between decoding and its commit; only the loop thread touches it. */
     private PolledBatch pending;
-    /** Applies the batch in hand while the loop's thread polls and decodes the next; made by {@link #run}. */
-    private ExecutorService applier;
 
     private final AtomicLong records = new AtomicLong();
     private final AtomicLong appliedEvents = new AtomicLong();
@@ -117,37 +106,13 @@ final class ProcessorLoop implements Runnable {
     @Override
     public void run() {
         try {
-            String applierName = Thread.currentThread().getName() + "-apply";
-            applier = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, applierName);
-                t.setDaemon(true);
-                return t;
-            });
             try {
                 consumer.subscribe(topics, new Rebalance());
                 while (running) {
-                    // while a batch is being applied, only what is fetched already: no wait for more
-                    ConsumerRecords<String, byte[]> polled = consumer.poll(pending != null ? Duration.ZERO : pollTimeout);
+                    ConsumerRecords<String, byte[]> polled = consumer.poll(pollTimeout);
                     updateLag();
-                    PolledBatch next = polled.isEmpty() ? null : decode(polled);
-                    if (pending != null) {
-                        if (!advance(pending)) {
-                            if (next != null) {
-                                rewind(polled); // read again once the batch in hand is through
-                                next = null;
-                            }
-                            if (!completeWithRetry()) {
-                                break; // stopped while the store or the dead-letter topic fails: finishOnClose tries once more
-                            }
-                        }
-                        pending = null;
-                    }
-                    if (next != null) {
-                        List<SourcedEvent> events = next.events;
-                        if (!events.isEmpty()) {
-                            next.applying = applier.submit(() -> engine.applyBatch(events, changeSink));
-                        }
-                        pending = next;
+                    if (!polled.isEmpty()) {
+                        handle(polled);
                     }
                 }
             } catch (WakeupException e) {
@@ -156,13 +121,6 @@ final class ProcessorLoop implements Runnable {
             finishOnClose();
         } catch (Throwable t) {
             running = false;
-            if (pending != null && pending.applying != null) {
-                try {
-                    awaitApplying(pending); // no apply of this loop runs on after it reported its failure
-                } catch (Throwable suppressed) {
-                    t.addSuppressed(suppressed);
-                }
-            }
             pending = null; // not complete, not committed: leaving the group must not complete it either
             try {
                 onFailure.accept(t);
@@ -170,9 +128,6 @@ final class ProcessorLoop implements Runnable {
                 t.addSuppressed(suppressed);
             }
         } finally {
-            if (applier != null) {
-                applier.shutdown(); // idle by now: every batch it took was awaited
-            }
             try {
                 closeConsumer();
             } finally {
@@ -210,8 +165,7 @@ final class ProcessorLoop implements Runnable {
                 paused, revocations.get(), assigned, lag);
     }
 
-    /** One poll's records as a batch: the events decoded, the rest as dead letters owed. */
-    private PolledBatch decode(ConsumerRecords<String, byte[]> polled) {
+    private void handle(ConsumerRecords<String, byte[]> polled) {
         PolledBatch batch = new PolledBatch(polled.count());
         for (TopicPartition tp : polled.partitions()) {
             List<ConsumerRecord<String, byte[]>> records = polled.records(tp);
@@ -232,18 +186,25 @@ final class ProcessorLoop implements Runnable {
             batch.next.put(tp, new OffsetAndMetadata(records.get(records.size() - 1).offset() + 1));
         }
         batch.records = polled.count();
-        return batch;
+        pending = batch;
+        if (completeWithRetry()) {
+            pending = null;
+        } // else stopped while the store or the dead-letter topic fails: finishOnClose makes one more try
     }
 
     /**
-     * Completes the pending batch after a try at it failed: pauses all partitions, keeps polling
-     * (so that the group keeps this member) and tries again (apply, dead letters, commit of each
-     * partition once its dead letters are acknowledged) with a backoff doubling up to the maximum,
-     * until the store and the dead-letter topic take it. False if stopped first.
+     * Completes the pending batch: applies it, dead-letters what is invalid and commits each
+     * partition's offsets once its dead letters are acknowledged. While the store or the dead-letter
+     * topic fails, pauses all partitions, keeps polling (so that the group keeps this member) and
+     * retries with a backoff doubling up to the maximum. False if stopped first.
      */
     private boolean completeWithRetry() {
         long backoff = minBackoffNanos;
         while (true) {
+            if (advance(pending)) {
+                resumeIfPaused();
+                return true;
+            }
             if (!paused) {
                 consumer.pause(consumer.assignment());
                 paused = true;
@@ -268,10 +229,6 @@ final class ProcessorLoop implements Runnable {
             }
             if (!running) {
                 return false;
-            }
-            if (advance(pending)) {
-                resumeIfPaused();
-                return true;
             }
         }
     }
@@ -304,14 +261,10 @@ final class ProcessorLoop implements Runnable {
         return batch.complete();
     }
 
-    /** One attempt, or the end of the one on the apply thread; false when the store failed. */
+    /** One attempt; false when the store failed. */
     private boolean tryApply(PolledBatch batch) {
         try {
-            if (batch.applying != null) {
-                batch.results = awaitApplying(batch);
-            } else {
-                batch.results = batch.events.isEmpty() ? List.of() : engine.applyBatch(batch.events, changeSink);
-            }
+            batch.results = batch.events.isEmpty() ? List.of() : engine.applyBatch(batch.events, changeSink);
             batches.incrementAndGet();
             return true;
         } catch (ProfileStoreException e) {
@@ -320,39 +273,6 @@ final class ProcessorLoop implements Runnable {
                 log.warn("store failed; pausing partitions and retrying the batch: {}", e.toString());
             }
             return false;
-        }
-    }
-
-    /**
-     * Waits for the apply of {@code batch} on the apply thread and returns its results, or throws
-     * what it threw. An interrupt does not cut the wait short (the apply goes on either way); it is
-     * kept for the caller.
-     */
-    private static List<RecordResult> awaitApplying(PolledBatch batch) {
-        Future<List<RecordResult>> applying = batch.applying;
-        batch.applying = null;
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return applying.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    if (cause instanceof RuntimeException r) {
-                        throw r;
-                    }
-                    if (cause instanceof Error err) {
-                        throw err;
-                    }
-                    throw new IllegalStateException("applying a batch failed", cause);
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 
@@ -504,9 +424,6 @@ final class ProcessorLoop implements Runnable {
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             revocations.incrementAndGet();
             if (pending != null) {
-                if (pending.applying != null && tryApply(pending)) {
-                    count(pending); // settled before its events are dropped (the apply thread reads them)
-                }
                 pending.drop(partitions);
             }
             partitions.forEach(applied::remove);

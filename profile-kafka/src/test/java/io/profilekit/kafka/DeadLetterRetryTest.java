@@ -56,7 +56,7 @@ class DeadLetterRetryTest {
     private final List<Thread> threads = new ArrayList<>();
 
     /** What the consumer committed last, per partition, kept after it is closed. */
-    static class RecordingConsumer extends MockConsumer<String, byte[]> {
+    static final class RecordingConsumer extends MockConsumer<String, byte[]> {
         final Map<TopicPartition, Long> commits = new ConcurrentHashMap<>();
 
         RecordingConsumer() {

@@ -81,9 +81,9 @@ class MultiConsumerProcessorTest extends PipelineTestBase {
         assertThat(m.records()).isEqualTo(6000);
         assertThat(m.duplicates()).isZero();
         assertThat(m.lag()).isZero();
-        assertThat(applyingThreads).as("every consumer thread's apply thread applied some of the events")
-                .containsExactlyInAnyOrder("profilekit-processor-" + group + "-0-apply",
-                        "profilekit-processor-" + group + "-1-apply", "profilekit-processor-" + group + "-2-apply");
+        assertThat(applyingThreads).as("every consumer thread applied some of the events").containsExactlyInAnyOrder(
+                "profilekit-processor-" + group + "-0", "profilekit-processor-" + group + "-1",
+                "profilekit-processor-" + group + "-2");
 
         // one change record per change the engine heard of, and each user's records in order
         await(WAIT, () -> processor.metrics().changesPublished() == changesHeard.get(),
