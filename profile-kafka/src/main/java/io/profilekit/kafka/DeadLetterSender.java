@@ -19,8 +19,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * acknowledged (the send threw, or its future failed after the producer's own retries) stays owed:
  * the consumer retries it and does not commit its partition meanwhile. A letter the topic refuses
  * as too large ({@link RecordTooLargeException}) is retried without its value, with the header
- * {@link DeadLetters#VALUE_DROPPED} saying how large it was; the record stays readable at the
- * original offset the headers name. Used by one consumer thread only; the producer may be shared.
+ * {@link DeadLetters#VALUE_DROPPED} saying how large it was; one still too large (a huge key or
+ * headers) is retried without its key and its own headers too ({@link DeadLetters#KEY_AND_HEADERS_DROPPED});
+ * the record stays readable at the original offset the headers name. Used by one consumer thread
+ * only; the producer may be shared.
+ *
+ * <p>An attempt stops sending at the first letter whose send throws or fails at once (the producer
+ * waited {@code max.block.ms} for the topic's metadata or for buffer space): the letters after it
+ * stay owed for the next attempt, so one attempt blocks for one {@code max.block.ms} at most, plus
+ * the flush ({@code delivery.timeout.ms} at most), whatever the number of letters.
  */
 final class DeadLetterSender {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterSender.class);
@@ -41,9 +48,10 @@ final class DeadLetterSender {
     }
 
     /**
-     * One attempt: sends every owed letter, flushes, and waits for the broker's answers (bounded by
-     * the producer's {@code max.block.ms} and {@code delivery.timeout.ms}). The acknowledged letters
-     * are removed from {@code owed}; the others stay, in their order.
+     * One attempt: sends the owed letters up to the first that fails at once, flushes, and waits for
+     * the broker's answers (bounded by the producer's {@code max.block.ms} and
+     * {@code delivery.timeout.ms}). The acknowledged letters are removed from {@code owed}; the
+     * others stay, in their order.
      *
      * @return whether nothing is owed any more
      */
@@ -54,7 +62,11 @@ final class DeadLetterSender {
         Exception[] thrown = new Exception[owed.size()];
         for (Letter l : owed) {
             try {
-                sent.add(producer.send(l.record()));
+                Future<?> f = producer.send(l.record());
+                sent.add(f);
+                if (failedAtOnce(f)) {
+                    break; // the producer blocked, or will: the rest wait for the next attempt
+                }
             } catch (RuntimeException e) {
                 thrown[sent.size()] = e;
                 sent.add(null);
@@ -62,10 +74,12 @@ final class DeadLetterSender {
                     firstError = e;
                     firstFailed = l;
                 }
+                break;
             }
         }
         producer.flush();
         int failed = 0;
+        int unsent = owed.size() - sent.size();
         ListIterator<Letter> it = owed.listIterator();
         for (int k = 0; k < sent.size(); k++) {
             Future<?> f = sent.get(k);
@@ -91,17 +105,22 @@ final class DeadLetterSender {
                     firstError = error;
                     firstFailed = l;
                 }
-                if ((f != null ? error : thrown[k]) instanceof RecordTooLargeException && l.record().value() != null) {
-                    // never accepted as it is: the next attempt sends it without its value, which
-                    // stays readable at the original offset; the headers say where and why
-                    it.set(new Letter(l.from(), DeadLetters.withoutValue(l.record())));
+                ProducerRecord<String, byte[]> smaller = (f != null ? error : thrown[k]) instanceof RecordTooLargeException
+                        ? DeadLetters.reduced(l.record()) : null;
+                if (smaller != null) {
+                    // never accepted as it is: the next attempt sends it without its value (or, when it
+                    // has none, without its key and own headers); the record stays readable at the
+                    // original offset, and the headers say where and why
+                    it.set(new Letter(l.from(), smaller));
                     valuesDropped.incrementAndGet();
-                    log.warn("dead letter from {}-{}@{} is too large for {} ({} bytes); it is sent without its value",
+                    log.warn("dead letter from {}-{}@{} is too large for {}; it is sent without its {}",
                             header(l, DeadLetters.ORIGINAL_TOPIC), header(l, DeadLetters.ORIGINAL_PARTITION),
-                            header(l, DeadLetters.ORIGINAL_OFFSET), l.record().topic(), l.record().value().length);
+                            header(l, DeadLetters.ORIGINAL_OFFSET), l.record().topic(), l.record().value() != null
+                                    ? "value (" + l.record().value().length + " bytes)" : "key and its own headers");
                 }
             }
         }
+        failed += unsent;
         if (failed == 0) {
             if (failedAttempts > 0) {
                 log.info("dead letters acknowledged after {} failed attempt(s)", failedAttempts);
@@ -119,7 +138,23 @@ final class DeadLetterSender {
         return false;
     }
 
-    /** Dead letters sent without their value because the topic refused them as too large. */
+    /** Whether a send's future has failed already: the producer gave up before returning. */
+    private static boolean failedAtOnce(Future<?> f) {
+        if (!f.isDone()) {
+            return false;
+        }
+        try {
+            f.get();
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
+    /** Dead letters sent without their value (or key) because the topic refused them as too large. */
     long valuesDropped() {
         return valuesDropped.get();
     }

@@ -52,15 +52,44 @@ public final class DeadLetters {
      */
     public static final String VALUE_DROPPED = "profilekit.value.dropped";
 
-    /** The dead letter without its value, for a topic that refused it as too large. */
-    static ProducerRecord<String, byte[]> withoutValue(ProducerRecord<String, byte[]> letter) {
+    /**
+     * Set on a dead letter that was too large for the dead-letter topic even without its value:
+     * how large the key and the record's own headers were, which were left out. ProfileKit's headers
+     * (origin, reason, {@link #VALUE_DROPPED}) are kept.
+     */
+    public static final String KEY_AND_HEADERS_DROPPED = "profilekit.key.dropped";
+
+    /**
+     * A smaller dead letter, for a topic that refused {@code letter} as too large: without its value
+     * ({@link #VALUE_DROPPED}) when it has one; else without its key and the record's own headers
+     * ({@link #KEY_AND_HEADERS_DROPPED}); null when only ProfileKit's headers are left to send.
+     */
+    static ProducerRecord<String, byte[]> reduced(ProducerRecord<String, byte[]> letter) {
         Headers headers = new RecordHeaders();
-        for (Header h : letter.headers()) {
-            headers.add(h);
+        if (letter.value() != null) {
+            for (Header h : letter.headers()) {
+                headers.add(h);
+            }
+            headers.add(VALUE_DROPPED, utf8(letter.value().length + " bytes, more than the dead-letter topic takes"));
+            return new ProducerRecord<>(letter.topic(), null, letter.key(), null, headers);
         }
-        int size = letter.value() == null ? 0 : letter.value().length;
-        headers.add(VALUE_DROPPED, utf8(size + " bytes, more than the dead-letter topic takes"));
-        return new ProducerRecord<>(letter.topic(), null, letter.key(), null, headers);
+        int dropped = 0;
+        long droppedBytes = 0;
+        for (Header h : letter.headers()) {
+            if (h.key().startsWith("profilekit.")) {
+                headers.add(h);
+            } else {
+                dropped++;
+                droppedBytes += h.key().length() + (h.value() == null ? 0 : h.value().length);
+            }
+        }
+        if (letter.key() == null && dropped == 0) {
+            return null;
+        }
+        int keyBytes = letter.key() == null ? 0 : utf8(letter.key()).length;
+        headers.add(KEY_AND_HEADERS_DROPPED, utf8("key " + keyBytes + " bytes, " + dropped + " header(s) of "
+                + droppedBytes + " bytes: more than the dead-letter topic takes"));
+        return new ProducerRecord<String, byte[]>(letter.topic(), null, (String) null, null, headers);
     }
 
     /** A header's value as text, if the record has it. */
