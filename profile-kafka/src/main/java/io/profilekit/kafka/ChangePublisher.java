@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>The processor thread only queues each change (after the store write, as before); one
  * thread takes them in that order, so the records of one user stay in order. The queue is bounded:
- * when the publisher falls behind, the processor thread waits. {@link #close()} publishes what was
+ * when the publisher falls behind, the processor thread waits, up to {@link #MAX_WAIT} for one
+ * record; once a record has waited that long in vain, the next ones fail at once while the queue
+ * stays full, each logged and counted by the engine as a listener failure. {@link #close()} publishes what was
  * queued before returning. As before, change records are best effort with respect to offset
  * commits: a failed send is logged, not retried.
  */
@@ -34,8 +36,16 @@ final class ChangePublisher implements ProfileChangeListener, AutoCloseable {
     private final AtomicLong published;
     private final Thread thread;
     private volatile boolean closing;
+    private final long maxWaitNanos;
 
     ChangePublisher(Producer<String, byte[]> producer, String topic, int capacity, AtomicLong published, String name) {
+        this(producer, topic, capacity, published, name, MAX_WAIT);
+    }
+
+    /** @param maxWait how long a record waits for room in a full queue (tests shorten it) */
+    ChangePublisher(Producer<String, byte[]> producer, String topic, int capacity, AtomicLong published, String name,
+                    java.time.Duration maxWait) {
+        this.maxWaitNanos = maxWait.toNanos();
         this.producer = producer;
         this.topic = topic;
         this.queue = new ArrayBlockingQueue<>(capacity);
@@ -45,22 +55,37 @@ final class ChangePublisher implements ProfileChangeListener, AutoCloseable {
         this.thread.start();
     }
 
-    /** How long {@link #onChange} waits for room in a full queue before it fails that record. */
+    /** How long {@link #onChange} waits for room in a full queue before it fails that record, by default. */
     static final java.time.Duration MAX_WAIT = java.time.Duration.ofSeconds(10);
+
+    /**
+     * Set when a record waited the longest it may in vain: until one is queued again, records find
+     * room at once or fail at once, so that a batch of many changes does not wait that long for each.
+     */
+    private volatile boolean overflowing;
 
     @Override
     public void onChange(ProfileChange change) {
         try {
-            long deadline = System.nanoTime() + MAX_WAIT.toNanos();
+            if (overflowing) {
+                if (!queue.offer(change)) {
+                    throw new IllegalStateException("change record queue still full (the publisher is behind by "
+                            + queue.size() + " records); change of user " + change.userId() + " not published");
+                }
+                overflowing = false;
+                return;
+            }
+            long deadline = System.nanoTime() + maxWaitNanos;
             while (!queue.offer(change, 100, TimeUnit.MILLISECONDS)) {
                 if (!thread.isAlive()) {
                     throw new IllegalStateException("the change record publisher has stopped; change of user "
                             + change.userId() + " not published");
                 }
                 if (System.nanoTime() - deadline > 0) {
-                    // the applying thread holds the engine's locks: fail this record (the engine logs and
-                    // counts it) rather than stall the processor past its poll interval
-                    throw new IllegalStateException("change record queue full for " + MAX_WAIT + "; change of user "
+                    // the applying thread is between a store write and its offset commit: fail this record
+                    // (the engine logs and counts it) rather than stall the consumer past its poll interval
+                    overflowing = true;
+                    throw new IllegalStateException("change record queue full for " + maxWaitNanos / 1_000_000 + " ms; change of user "
                             + change.userId() + " not published");
                 }
             }
