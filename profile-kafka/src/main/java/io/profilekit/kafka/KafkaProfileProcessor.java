@@ -62,12 +62,15 @@ import java.util.concurrent.atomic.AtomicReference;
  * fails, then only the dead letters not acknowledged), and resumes when it succeeds. While dead
  * letters are retried, the batch's partitions that owe none are committed. Nothing is buffered beyond
  * the one batch per consumer. A dead letter too large for the dead-letter topic is sent again
- * without its value (header {@link DeadLetters#VALUE_DROPPED}); one the broker refuses for good for
- * another reason (a missing write permission, say) holds its consumer's partitions until it is
- * taken, which {@link #metrics()} shows ({@code paused}, a growing {@code deadLetterFailures}). One attempt at the dead letters waits up to the producer's
- * {@code max.block.ms} plus {@code delivery.timeout.ms} without polling (5 s + 120 s for the producer
- * the processor creates), which must stay below the consumer's {@code max.poll.interval.ms} (300 s by
- * default). If the consumer is closed, or its partitions are revoked or lost, while the store or the
+ * without its value (header {@link DeadLetters#VALUE_DROPPED}), and if it is still too large, without
+ * its key and its own headers ({@link DeadLetters#KEY_AND_HEADERS_DROPPED}); one the broker refuses
+ * for good for another reason (a missing write permission, say) holds its consumer's partitions
+ * until it is taken, which {@link #metrics()} shows ({@code paused}, a growing
+ * {@code deadLetterFailures}). One attempt at the dead letters stops sending at the first letter the
+ * producer fails at once (the rest wait for the next attempt), so it waits up to the producer's
+ * {@code max.block.ms} once plus {@code delivery.timeout.ms} without polling (5 s + 120 s for the
+ * producer the processor creates), whatever the number of letters, which must stay below the
+ * consumer's {@code max.poll.interval.ms} (300 s by default). If the consumer is closed, or its partitions are revoked or lost, while the store or the
  * dead letters still fail (after one more try), those partitions' offsets stay uncommitted, so that
  * their records are read again.
  *
@@ -211,7 +214,16 @@ public final class KafkaProfileProcessor implements AutoCloseable {
         }
         started = true;
         if (updatesTopic != null) {
-            changePublisher = new ChangePublisher(producer, updatesTopic, 16_384, changesPublished, name + "-updates");
+            try {
+                changePublisher = new ChangePublisher(producer, updatesTopic, 16_384, changesPublished, name + "-updates");
+            } catch (RuntimeException | Error e) {
+                // no consumer thread started: the processor is closed as one that never started
+                closed = true;
+                stopping = true;
+                loops.forEach(ProcessorLoop::closeConsumer);
+                closeShared();
+                throw e;
+            }
         }
         live.set(threads.size());
         for (int i = 0; i < threads.size(); i++) {
@@ -301,6 +313,13 @@ public final class KafkaProfileProcessor implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            }
+        }
+        for (Thread t : threads) {
+            if (t != Thread.currentThread() && t.isAlive()) {
+                log.warn("{}: consumer thread {} has not ended {} s after close(); it still finishes its batch in hand "
+                        + "(the store or the dead-letter topic is slow), then commits and leaves the group: close the "
+                        + "engine and the clients it uses only after it ends", name, t.getName(), CLOSE_WAIT.toSeconds());
             }
         }
     }

@@ -28,10 +28,16 @@ final class PolledBatch {
     /** Null until the batch is applied. */
     List<RecordResult> results;
     int records;
+    private boolean emptied;
 
     PolledBatch(int capacity) {
         events = new ArrayList<>(capacity);
         origins = new ArrayList<>(capacity);
+    }
+
+    /** Whether revoked or lost partitions took every record the batch had: nothing of it is left. */
+    boolean emptied() {
+        return emptied;
     }
 
     boolean complete() {
@@ -53,6 +59,7 @@ final class PolledBatch {
             }
         }
         partitions.forEach(next::remove);
+        emptied = next.isEmpty() && events.isEmpty() && letters.isEmpty();
         if (results == null) {
             records -= held - events.size() - letters.size(); // before it is applied, one record is one of these
         }

@@ -237,7 +237,8 @@ final class ProcessorLoop implements Runnable {
         if (paused) {
             consumer.resume(consumer.assignment()); // all are paused (a mock's paused() may name revoked ones)
             paused = false;
-            log.info("batch through (store and dead-letter topic took it): resumed consuming");
+            log.info(pending.emptied() ? "the partitions of the batch in hand were revoked or lost: resumed consuming"
+                    : "batch through (store and dead-letter topic took it): resumed consuming");
         }
     }
 
@@ -265,7 +266,9 @@ final class ProcessorLoop implements Runnable {
     private boolean tryApply(PolledBatch batch) {
         try {
             batch.results = batch.events.isEmpty() ? List.of() : engine.applyBatch(batch.events, changeSink);
-            batches.incrementAndGet();
+            if (!batch.emptied()) {
+                batches.incrementAndGet();
+            }
             return true;
         } catch (ProfileStoreException e) {
             storeFailures.incrementAndGet();
@@ -361,17 +364,25 @@ final class ProcessorLoop implements Runnable {
      * offsets: their records are read again, by this group's next owner of them.
      */
     private void finishOnClose() {
-        try {
-            if (pending != null) {
-                PolledBatch b = pending;
-                pending = null; // leaving the group must not try it again
-                if (!advance(b)) {
-                    log.warn("closing before the batch in hand was complete ({}): the offsets of {} are not committed, "
-                                    + "and their records will be read again (the applied events skipped, the invalid ones "
-                                    + "dead-lettered again)", b.results == null ? "the store failed"
-                                    : b.letters.size() + " dead letter(s) not acknowledged", b.next.keySet());
-                }
+        if (pending != null) {
+            PolledBatch b = pending;
+            pending = null; // leaving the group must not try it again
+            boolean complete;
+            try {
+                complete = advance(b);
+            } catch (RuntimeException e) {
+                log.error("closing: the last try at the batch in hand failed; the offsets of {} are not committed, and "
+                        + "their records will be read again", b.next.keySet(), e);
+                complete = true; // said above
             }
+            if (!complete) {
+                log.warn("closing before the batch in hand was complete ({}): the offsets of {} are not committed, "
+                                + "and their records will be read again (the applied events skipped, the invalid ones "
+                                + "dead-lettered again)", b.results == null ? "the store failed"
+                                : b.letters.size() + " dead letter(s) not acknowledged", b.next.keySet());
+            }
+        }
+        try {
             if (!applied.isEmpty()) {
                 try {
                     consumer.commitSync(applied, Duration.ofSeconds(5));

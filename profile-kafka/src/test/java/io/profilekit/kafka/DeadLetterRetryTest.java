@@ -301,4 +301,27 @@ class DeadLetterRetryTest {
         assertThat(loop.metrics().deadLetterFailures()).isEqualTo(attempts);
         assertThat(failures).isEmpty();
     }
+
+    @Test
+    void aBatchWhosePartitionsAreAllRevokedWhileTheStoreIsDownIsNeitherAppliedNorCounted() {
+        RecordingConsumer consumer = new RecordingConsumer();
+        SwitchableStore store = new SwitchableStore(new InMemoryProfileStore());
+        store.down = true;
+        ProfileEngine engine = ProfileEngine.builder().store(store).storeRetries(0, Duration.ZERO)
+                .reducer(ProfileReducer.builder().on("page_view", (e, p) -> p.increment("page_views")).build())
+                .build();
+        closeAfter.add(engine);
+        ProcessorLoop loop = start(consumer, new FlakyProducer(0), engine, List.of(P0));
+        add(consumer, P0, view(1), view(2));
+        await(WAIT, () -> loop.metrics().storeFailures() >= 1 && loop.metrics().paused(), () -> loop.metrics().toString());
+
+        consumer.schedulePollTask(() -> consumer.rebalance(List.of()));
+        await(WAIT, () -> loop.metrics().revocations() == 1 && !loop.metrics().paused(), () -> loop.metrics().toString());
+        ProcessorMetrics m = loop.metrics();
+        assertThat(m.batches()).as("nothing of the batch was left to apply").isZero();
+        assertThat(m.applied()).isZero();
+        assertThat(m.records()).isZero();
+        assertThat(consumer.commits).isEmpty();
+        assertThat(failures).isEmpty();
+    }
 }
