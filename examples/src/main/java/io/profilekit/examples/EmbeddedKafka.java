@@ -55,7 +55,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public String bootstrapServers() {
-        return cluster.bootstrapServers();
+        // the listener is bound to 127.0.0.1; the test kit names it "localhost", which may resolve to ::1 first
+        return cluster.bootstrapServers().replace("localhost", "127.0.0.1");
     }
 
     @Override

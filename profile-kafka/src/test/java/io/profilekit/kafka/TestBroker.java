@@ -42,7 +42,8 @@ final class TestBroker implements AutoCloseable {
     }
 
     String bootstrapServers() {
-        return cluster.bootstrapServers();
+        // the listener is bound to 127.0.0.1; the test kit names it "localhost", which may resolve to ::1 first
+        return cluster.bootstrapServers().replace("localhost", "127.0.0.1");
     }
 
     @Override
