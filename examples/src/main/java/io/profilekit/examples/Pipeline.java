@@ -42,7 +42,17 @@ public final class Pipeline {
     private Pipeline() {
     }
 
-    /** The command line: {@code --name value} pairs. */
+    static final String USAGE = """
+            the full pipeline: a clickstream through Kafka into profiles in Redis, with exactly-once effect
+            options (each --name value):
+              --bootstrap-servers host:port   your Kafka (default: an embedded broker on 127.0.0.1)
+              --redis host:port               your Redis (default: an embedded server on 127.0.0.1)
+              --duration seconds              how long to drive events (default 20)
+              --rate events/s                 the clickstream's rate (default 2000)
+              --users count                   how many users, Zipf-distributed (default 100000)
+              --help                          this text""";
+
+    /** The command line: {@code --name value} pairs; null for {@code --help}. */
     record Options(String bootstrapServers, String redis, int durationSeconds, int rate, int users) {
         static Options parse(String[] args) {
             String bootstrap = null;
@@ -53,14 +63,15 @@ public final class Pipeline {
             for (int i = 0; i < args.length; i++) {
                 String value = i + 1 < args.length ? args[i + 1] : null;
                 switch (args[i]) {
+                    case "--help", "-h" -> {
+                        return null;
+                    }
                     case "--bootstrap-servers" -> bootstrap = require(args[i], value);
                     case "--redis" -> redis = require(args[i], value);
-                    case "--duration" -> duration = Integer.parseInt(require(args[i], value));
-                    case "--rate" -> rate = Integer.parseInt(require(args[i], value));
-                    case "--users" -> users = Integer.parseInt(require(args[i], value));
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + "; known: --bootstrap-servers host:port, --redis host:port, --duration seconds, "
-                            + "--rate events/s, --users count");
+                    case "--duration" -> duration = positive(args[i], require(args[i], value));
+                    case "--rate" -> rate = positive(args[i], require(args[i], value));
+                    case "--users" -> users = positive(args[i], require(args[i], value));
+                    default -> throw new IllegalArgumentException("unknown option " + args[i] + "; --help lists them");
                 }
                 i++;
             }
@@ -73,10 +84,27 @@ public final class Pipeline {
             }
             return value;
         }
+
+        private static int positive(String name, String value) {
+            int n;
+            try {
+                n = Integer.parseInt(value);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(name + ": expected a whole number, got \"" + value + "\"");
+            }
+            if (n < 1) {
+                throw new IllegalArgumentException(name + ": expected a number of at least 1, got " + n);
+            }
+            return n;
+        }
     }
 
     public static void main(String[] args) throws Exception {
         Options o = Options.parse(args);
+        if (o == null) {
+            System.out.println(USAGE);
+            return;
+        }
         List<AutoCloseable> resources = new ArrayList<>();
         try {
             run(o, resources);
@@ -105,7 +133,13 @@ public final class Pipeline {
             System.out.printf("started Redis on %s in %d ms%n", address, (System.nanoTime() - t) / 1_000_000);
         }
         String hostPort = address.replaceFirst("^redis://", "");
-        return closing(resources, RedisClient.builder().hostAndPort(HostAndPort.from(hostPort)).build());
+        RedisClient client = closing(resources, RedisClient.builder().hostAndPort(HostAndPort.from(hostPort)).build());
+        try {
+            client.ping();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot reach Redis at " + hostPort + " (--redis): " + e.getMessage(), e);
+        }
+        return client;
     }
 
     /** Connects to {@code --bootstrap-servers}, or starts a broker; either way creates the topics. */
@@ -116,7 +150,13 @@ public final class Pipeline {
             bootstrap = broker.bootstrapServers();
             System.out.printf("started Kafka (KRaft) on %s in %d ms%n", bootstrap, (System.nanoTime() - t) / 1_000_000);
         }
-        List<String> created = TopicSetup.builder().partitions(6).build().apply(bootstrap);
+        List<String> created;
+        try {
+            created = TopicSetup.builder().partitions(6).build().apply(bootstrap);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot set up the topics on Kafka at " + bootstrap
+                    + " (--bootstrap-servers): " + e.getMessage(), e);
+        }
         System.out.println("topics created: " + (created.isEmpty() ? "none (they existed)" : created));
         return bootstrap;
     }
