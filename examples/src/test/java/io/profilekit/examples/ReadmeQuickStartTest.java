@@ -32,7 +32,7 @@ class ReadmeQuickStartTest {
 
         try (ProfileEngine engine = ProfileEngine.builder().reducer(reducer).build()) {
             Event purchase = Event.of("u42", "purchase").withId("purchase-o-1").at(Instant.now())
-                    .with("order_id", "o-1").with("amount", 19.99).with("currency", "EUR");
+                    .with("order_id", "o-1").with("amount", 19.99).with("currency", "EUR").with("category", "shoes");
             RecordResult r = engine.record(purchase).join();
             assertThat(r.outcome()).isEqualTo(RecordResult.Outcome.APPLIED);
             assertThat(engine.record(purchase).join().outcome()).isEqualTo(RecordResult.Outcome.DUPLICATE);
@@ -40,7 +40,7 @@ class ReadmeQuickStartTest {
             assertThat(p.getLong("purchases")).contains(1L);
             assertThat(p.getDecimal("lifetime_value")).contains(new BigDecimal("19.99"));
             assertThat(p.getDouble("engagement").orElseThrow()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-3));
-            assertThat(p.getList("favorite_categories")).isEqualTo(List.of());
+            assertThat(p.getList("favorite_categories")).isEqualTo(List.of("shoes"));
         }
     }
 }
