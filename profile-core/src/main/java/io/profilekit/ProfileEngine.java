@@ -41,9 +41,16 @@ import java.util.function.Supplier;
  * writes (compare-and-set on the profile's version) and retries keep every update.
  *
  * <p>In direct mode (this class on its own) {@code record} applies the event on the calling thread
- * and returns a completed future. The future completes normally with a {@link RecordResult} for
+ * and returns a completed future, so a {@link #get} after it sees the event; with a
+ * {@link Builder#flushInterval}, only the reducer's critical attributes are written then, and the
+ * rest at the next flush. The future completes normally with a {@link RecordResult} for
  * applied, duplicate, erased and rejected events alike; it completes exceptionally with a
  * {@link ProfileStoreException} only when the store failed.
+ *
+ * <p>A resent event (same {@link Event#eventId()}) counts once as long as the profile still holds
+ * its id among the newest {@link Builder#seenEventsCapacity} event ids; an older one cannot be told
+ * apart and is applied ({@link EngineMetrics#unverifiable()} counts such events). Events carrying a
+ * source offset ({@link #applyBatch}) are also fenced by offset, whatever their age.
  *
  * <p>{@link #close()} closes the store only if the engine created it (the default in-memory store).
  */
