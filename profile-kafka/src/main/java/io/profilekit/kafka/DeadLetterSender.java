@@ -24,10 +24,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * the record stays readable at the original offset the headers name. Used by one consumer thread
  * only; the producer may be shared.
  *
- * <p>An attempt stops sending at the first letter whose send throws or fails at once (the producer
- * waited {@code max.block.ms} for the topic's metadata or for buffer space): the letters after it
- * stay owed for the next attempt, so one attempt blocks for one {@code max.block.ms} at most, plus
- * the flush ({@code delivery.timeout.ms} at most), whatever the number of letters.
+ * <p>An attempt stops sending at the first letter whose send throws or fails at once for another
+ * reason than its size (the producer waited {@code max.block.ms} for the topic's metadata or for
+ * buffer space): the letters after it stay owed for the next attempt, so one attempt blocks for one
+ * {@code max.block.ms} at most, plus the flush ({@code delivery.timeout.ms} at most), whatever the
+ * number of letters.
  */
 final class DeadLetterSender {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterSender.class);
@@ -64,8 +65,8 @@ final class DeadLetterSender {
             try {
                 Future<?> f = producer.send(l.record());
                 sent.add(f);
-                if (failedAtOnce(f)) {
-                    break; // the producer blocked, or will: the rest wait for the next attempt
+                if (blocked(failedAtOnce(f))) {
+                    break; // the producer waited for the topic or for room: the rest wait for the next attempt
                 }
             } catch (RuntimeException e) {
                 thrown[sent.size()] = e;
@@ -74,7 +75,9 @@ final class DeadLetterSender {
                     firstError = e;
                     firstFailed = l;
                 }
-                break;
+                if (blocked(e)) {
+                    break;
+                }
             }
         }
         producer.flush();
@@ -138,20 +141,29 @@ final class DeadLetterSender {
         return false;
     }
 
-    /** Whether a send's future has failed already: the producer gave up before returning. */
-    private static boolean failedAtOnce(Future<?> f) {
+    /** What a send's future has failed with already (the producer gave up before returning), or null. */
+    private static Throwable failedAtOnce(Future<?> f) {
         if (!f.isDone()) {
-            return false;
+            return null;
         }
         try {
             f.get();
-            return false;
+            return null;
         } catch (ExecutionException e) {
-            return true;
+            return e.getCause() != null ? e.getCause() : e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return true;
+            return e;
         }
+    }
+
+    /**
+     * Whether a send failed at once in a way that makes the next ones wait as long (no metadata for
+     * the topic, no buffer space, a closed producer): anything but a letter refused as too large,
+     * which is refused without waiting and sent smaller by the next attempt.
+     */
+    private static boolean blocked(Throwable failure) {
+        return failure != null && !(failure instanceof RecordTooLargeException);
     }
 
     /** Dead letters sent without their value (or key) because the topic refused them as too large. */

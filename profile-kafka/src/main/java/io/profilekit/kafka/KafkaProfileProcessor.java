@@ -67,7 +67,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * for good for another reason (a missing write permission, say) holds its consumer's partitions
  * until it is taken, which {@link #metrics()} shows ({@code paused}, a growing
  * {@code deadLetterFailures}). One attempt at the dead letters stops sending at the first letter the
- * producer fails at once (the rest wait for the next attempt), so it waits up to the producer's
+ * producer fails at once for another reason than its size (the rest wait for the next attempt), so
+ * it waits up to the producer's
  * {@code max.block.ms} once plus {@code delivery.timeout.ms} without polling (5 s + 120 s for the
  * producer the processor creates), whatever the number of letters, which must stay below the
  * consumer's {@code max.poll.interval.ms} (300 s by default). If the consumer is closed, or its partitions are revoked or lost, while the store or the
