@@ -150,7 +150,11 @@ public final class InMemoryProfileStore implements ProfileStore {
                 }
             }
             status = WriteOutcome.Status.WRITTEN;
-            return stored(w.state(), expiresAt(w.ttl(), now));
+            long expires = expiresAt(w.ttl(), now);
+            if (w.state().erased() && expires != NEVER) {
+                expires = Math.max(expires, expiresAt(tombstoneRetention, now)); // the erase time outlives a replay
+            }
+            return stored(w.state(), expires);
         }
     }
 

@@ -55,4 +55,22 @@ class InMemoryProfileStoreTest extends ProfileStoreContract {
         nanos.addAndGet(Duration.ofDays(1).plusSeconds(1).toNanos());
         assertThat(s.loadAll(List.of("gone"))).isEmpty();
     }
+
+    @Test
+    void aStateCarryingAnEraseTimeLivesAtLeastAsLongAsATombstoneWhateverItsWriteAsks() {
+        AtomicLong nanos = new AtomicLong();
+        InMemoryProfileStore s = InMemoryProfileStore.builder().ticker(nanos::get)
+                .tombstoneRetention(Duration.ofDays(30)).build();
+        s.erase("gone", Instant.parse("2026-01-01T00:00:00Z"));
+        ProfileState tombstone = s.loadAll(List.of("gone")).get("gone");
+        // the tombstone written again (say with a fence moved) by an engine whose profile TTL is a week
+        ProfileState moved = new ProfileState("gone", tombstone.version() + 1, Map.of(), ProfileState.NONE,
+                SeenEvents.empty(), Map.of("events-0", 7L), tombstone.erasedAt());
+        assertThat(s.writeAll(List.of(new ProfileWrite(moved, tombstone.version(), Map.of("events-0", 7L),
+                Duration.ofDays(7)))).get(0).written()).isTrue();
+        nanos.addAndGet(Duration.ofDays(8).toNanos());
+        assertThat(s.loadAll(List.of("gone"))).as("past the write's TTL, within the retention").containsKey("gone");
+        nanos.addAndGet(Duration.ofDays(23).toNanos());
+        assertThat(s.loadAll(List.of("gone"))).isEmpty();
+    }
 }

@@ -39,7 +39,9 @@ public interface ProfileStore extends AutoCloseable {
      * Erases a user: atomically replaces whatever is stored by a tombstone state (no attributes,
      * no fences, {@code erasedAt} set, version incremented), kept for the store's tombstone retention,
      * so that late or replayed events cannot bring the user back. Erasing an erased user keeps the
-     * later erase time.
+     * later erase time. A state written later that still carries {@code erasedAt} (the tombstone with
+     * a fence moved, or a profile started after the erase) is kept at least as long as a tombstone,
+     * whatever shorter TTL its write asks for, so the erase time outlives a replay of the topics.
      */
     void erase(String userId, Instant erasedAt);
 

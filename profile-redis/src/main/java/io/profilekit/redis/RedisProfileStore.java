@@ -191,7 +191,7 @@ public final class RedisProfileStore implements ProfileStore {
             for (int i : members) {
                 ProfileWrite w = writes.get(i);
                 callKeys.add(keys[i]);
-                WriteScript.addArgs(args, w.state(), w.expectedVersion(), w.fences(), ttlMillis(w.ttl()));
+                WriteScript.addArgs(args, w.state(), w.expectedVersion(), w.fences(), ttlMillis(w.ttl(), w.state()));
             }
             return new Call(members, callKeys, args);
         }, n, false, userIds, statuses);
@@ -271,9 +271,14 @@ public final class RedisProfileStore implements ProfileStore {
         return refused;
     }
 
-    private long ttlMillis(Duration ttl) {
+    /** A write's PEXPIRE (0: none); a state that carries an erase time lives at least as long as a tombstone. */
+    private long ttlMillis(Duration ttl, ProfileState state) {
         Duration effective = ttl.isZero() ? defaultProfileTtl : ttl;
-        return effective.isZero() ? 0 : Math.max(1, effective.toMillis());
+        if (effective.isZero()) {
+            return 0;
+        }
+        long millis = Math.max(1, effective.toMillis());
+        return state.erased() ? Math.max(millis, tombstoneRetention.toMillis()) : millis;
     }
 
     @Override

@@ -150,6 +150,22 @@ class RedisProfileStoreTest extends RedisTestBase {
     }
 
     @Test
+    void aStateCarryingAnEraseTimeLivesAtLeastAsLongAsATombstoneWhateverItsWriteAsks() {
+        String prefix = prefix();
+        RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix)
+                .tombstoneRetention(Duration.ofDays(2)).build();
+        store.erase("t", T0.plusSeconds(60));
+        ProfileState tombstone = store.loadAll(List.of("t")).get("t");
+        // the tombstone written again with a fence moved, by an engine whose profile TTL is a minute
+        ProfileState moved = new ProfileState("t", tombstone.version() + 1, Map.of(), ProfileState.NONE,
+                SeenEvents.empty(), Map.of("p-0", 5L), tombstone.erasedAt());
+        assertThat(store.writeAll(List.of(new ProfileWrite(moved, tombstone.version(), Map.of("p-0", 5L),
+                Duration.ofMinutes(1))))).extracting(WriteOutcome::status).containsExactly(WriteOutcome.Status.WRITTEN);
+        assertThat(client.pttl(prefix + "t")).isBetween(Duration.ofDays(2).toMillis() - 60_000, Duration.ofDays(2).toMillis());
+        assertThat(store.loadAll(List.of("t")).get("t").erasedAt()).isEqualTo(T0.plusSeconds(60).toEpochMilli());
+    }
+
+    @Test
     void aBatchOfAThousandLoadsOrWritesIsOneRoundTrip() {
         String prefix = prefix();
         RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix).build();
