@@ -7,6 +7,7 @@ import io.profilekit.internal.SortedAttributes;
 import io.profilekit.internal.UserLocks;
 import io.profilekit.spi.ProfileState;
 import io.profilekit.spi.ProfileStore;
+import io.profilekit.spi.SeenEvents;
 import io.profilekit.spi.SessionState;
 import io.profilekit.spi.SessionStore;
 
@@ -227,7 +228,7 @@ public final class ProfileEngine implements AutoCloseable {
         try {
             states = storeCall(() -> store.loadAll(userIds));
             for (ProfileState s : states.values()) {
-                lastKnownGood.put(s.userId(), new KnownGood(SortedAttributes.lean(s), now.toEpochMilli()));
+                keepCopy(s, now.toEpochMilli());
             }
         } catch (ProfileStoreException e) {
             StaleCopiesException offered = e instanceof StaleCopiesException s ? s : null;
@@ -264,31 +265,43 @@ public final class ProfileEngine implements AutoCloseable {
 
     /**
      * Erases a user: removes the profile, the live session, pending changes and every copy this
-     * engine holds, and leaves a tombstone with the erase time (now, by the engine's clock). Events
-     * of the user with an event time at or before it are dropped from then on, even when replayed;
-     * later events start a fresh profile. Listeners get {@link ProfileChangeListener#onErase}.
+     * engine holds, and leaves a tombstone with the erase time: now by the engine's clock, or the
+     * profile's newest event time when that is later (an event may be stamped up to the allowed
+     * future skew). Events of the user with an event time at or before it are dropped from then on,
+     * even when replayed; later events start a fresh profile. Listeners get
+     * {@link ProfileChangeListener#onErase} with that time.
      *
      * @throws ProfileStoreException when the store failed (then erase again)
      */
     public void erase(String userId) {
         Objects.requireNonNull(userId, "userId");
-        Instant at = clock.instant();
+        Instant at;
         UserLocks.Held held = writeLoop.locks().lock(List.of(userId));
         try {
+            // an event up to the allowed future skew may have been applied already: the erase time is
+            // at least the profile's newest event time, so that a replay of it is dropped too
+            ProfileState current = storeCall(() -> store.loadAll(List.of(userId))).get(userId);
+            long now = clock.millis();
+            long erasedAt = current == null ? now : Math.max(now, current.lastEventTime());
+            at = Instant.ofEpochMilli(erasedAt);
             storeCall(() -> {
                 store.erase(userId, at);
                 return null;
             });
+            // what this engine holds first, before the session store's call, which may fail: the
+            // fallback copy becomes the tombstone (at least its version), so that a read that loaded
+            // the profile before the erase cannot put it back
+            if (deferred != null) {
+                deferred.remove(userId);
+            }
+            lastKnownGood.put(userId, new KnownGood(new ProfileState(userId, (current == null ? 0 : current.version()) + 1,
+                    Map.of(), ProfileState.NONE, SeenEvents.empty(), Map.of(), erasedAt), now));
             if (sessionStore != null) {
                 storeCall(() -> {
                     sessionStore.erase(userId);
                     return null;
                 });
             }
-            if (deferred != null) {
-                deferred.remove(userId);
-            }
-            lastKnownGood.invalidate(userId);
         } finally {
             writeLoop.locks().unlock(held);
         }
@@ -452,9 +465,19 @@ public final class ProfileEngine implements AutoCloseable {
 
     /** Keeps a written state as the last-known-good copy of a user already read. */
     void remember(ProfileState written) {
-        if (lastKnownGood.getIfPresent(written.userId()) != null) {
-            lastKnownGood.put(written.userId(), new KnownGood(SortedAttributes.lean(written), clock.millis()));
-        }
+        long now = clock.millis();
+        lastKnownGood.asMap().computeIfPresent(written.userId(), (id, old) -> written.version() >= old.state().version()
+                ? new KnownGood(SortedAttributes.lean(written), now) : old);
+    }
+
+    /**
+     * Keeps a loaded state as the last-known-good copy, unless a newer version is kept already (a
+     * read that raced a write or an erase of the user must not put an older state back).
+     */
+    private void keepCopy(ProfileState loaded, long now) {
+        KnownGood fresh = new KnownGood(SortedAttributes.lean(loaded), now);
+        lastKnownGood.asMap().merge(loaded.userId(), fresh,
+                (old, neu) -> neu.state().version() >= old.state().version() ? neu : old);
     }
 
     /** Builds a {@link ProfileEngine}. Mutable and not thread-safe; {@link #build()} validates. */

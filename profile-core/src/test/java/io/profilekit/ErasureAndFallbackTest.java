@@ -55,6 +55,47 @@ class ErasureAndFallbackTest {
     }
 
     @Test
+    void anEventStampedAheadOfTheClockAndAppliedBeforeTheEraseIsDroppedWhenReplayed() {
+        List<Instant> erasedAt = new ArrayList<>();
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).scheduler(false)
+                .listener(new ProfileChangeListener() {
+                    @Override
+                    public void onChange(ProfileChange change) {
+                    }
+
+                    @Override
+                    public void onErase(String userId, Instant at) {
+                        erasedAt.add(at);
+                    }
+                }).build()) {
+            // the clock reads T0 + 1 h; the event says T0 + 1 h 30 min, within the allowed skew
+            Event ahead = view("u", 90);
+            assertThat(e.record(ahead).join().outcome()).isEqualTo(Outcome.APPLIED);
+            clock.advance(Duration.ofMinutes(1));
+            e.erase("u");
+            assertThat(erasedAt).containsExactly(ahead.timestamp());
+
+            assertThat(e.record(ahead).join().outcome()).as("the replay").isEqualTo(Outcome.ERASED);
+            assertThat(e.get("u")).isEmpty();
+            assertThat(e.record(view("u", 91)).join().outcome()).isEqualTo(Outcome.APPLIED);
+            assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(1L);
+        }
+    }
+
+    @Test
+    void afterAnEraseAStoreOutageServesNoProfileNotTheErasedCopy() {
+        CountingStore store = new CountingStore(new InMemoryProfileStore());
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
+                .build()) {
+            e.record(view("u", 1)).join();
+            assertThat(e.get("u")).isPresent(); // the engine keeps a copy
+            e.erase("u");
+            store.failNext = new IllegalStateException("redis down");
+            assertThat(e.get("u")).as("the tombstone is the copy now").isEmpty();
+        }
+    }
+
+    @Test
     void aStoreOutageOnReadServesTheLastKnownGoodCopyMarkedStale() {
         CountingStore store = new CountingStore(new InMemoryProfileStore());
         try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
