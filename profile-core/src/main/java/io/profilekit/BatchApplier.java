@@ -56,6 +56,9 @@ final class BatchApplier {
         long[] lateWatermark = null;
         ProfileReducer reducer = engine.reducer();
         EngineCounters counters = engine.counters();
+        SessionTracker sessions = engine.sessionTracker();
+        // reduced here with the rest, so that a rule that refuses an event rejects that event alone
+        Delta[] sessionDeltas = sessions != null ? new Delta[n] : null;
         Map<String, int[]> byUser = new LinkedHashMap<>();
         Map<String, long[]> newestInBatch = new java.util.HashMap<>(4);
         for (int i = 0; i < n; i++) {
@@ -69,6 +72,9 @@ final class BatchApplier {
             try {
                 hashes[i] = Hashing.hash64(e.eventId());
                 d = reducer.reduce(e, hashes[i]);
+                if (sessionDeltas != null) {
+                    sessionDeltas[i] = reducer.reduceSession(e);
+                }
             } catch (RuntimeException ex) {
                 if (!(ex instanceof IllegalArgumentException)) {
                     log.warn("reducer failed on event {} of type {}", e.eventId(), e.type(), ex);
@@ -124,7 +130,6 @@ final class BatchApplier {
             return results;
         }
         long now = engine.clock().millis();
-        SessionTracker sessions = engine.sessionTracker();
         loop.run(byUser.keySet(), sessions != null, batchListener, (w, session) -> {
             int[] idx = byUser.get(w.base().userId());
             for (int k = 1; k <= idx[0]; k++) {
@@ -135,7 +140,7 @@ final class BatchApplier {
             if (sessions == null) {
                 return null;
             }
-            return sessions.advance(w, session, SessionTracker.applied(events, idx, results));
+            return sessions.advance(w, session, events, sessionDeltas, SessionTracker.applied(idx, results));
         });
         advanceWatermarks(newestInBatch);
         if (lateWatermark != null) {

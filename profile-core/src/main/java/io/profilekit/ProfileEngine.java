@@ -103,7 +103,7 @@ public final class ProfileEngine implements AutoCloseable {
         this.sessionStore = b.sessionStore != null ? b.sessionStore
                 : b.sessionGap != null ? new InMemorySessionStore() : null;
         this.sessionTracker = sessionStore != null
-                ? new SessionTracker((b.sessionGap != null ? b.sessionGap : DEFAULT_SESSION_GAP).toMillis(), reducer)
+                ? new SessionTracker((b.sessionGap != null ? b.sessionGap : DEFAULT_SESSION_GAP).toMillis())
                 : null;
         this.storeRetries = b.storeRetries;
         this.storeRetryBackoff = b.storeRetryBackoff;

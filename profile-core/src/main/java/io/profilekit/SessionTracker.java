@@ -9,7 +9,6 @@ import io.profilekit.op.Operation;
 import io.profilekit.spi.SessionState;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -33,11 +32,9 @@ final class SessionTracker {
     static final String AGGREGATE_PREFIX = "last_session.";
 
     private final long gapMillis;
-    private final ProfileReducer reducer;
 
-    SessionTracker(long gapMillis, ProfileReducer reducer) {
+    SessionTracker(long gapMillis) {
         this.gapMillis = gapMillis;
-        this.reducer = reducer;
     }
 
     long gapMillis() {
@@ -49,20 +46,23 @@ final class SessionTracker {
     }
 
     /**
-     * Moves a user's live session along the events just applied to {@code w}, committing into
-     * {@code w} every session they end.
+     * Moves a user's live session along the events just applied to {@code w} (indexes
+     * {@code applied} into {@code events}, with each event's session delta in {@code sessionDeltas}),
+     * committing into {@code w} every session they end.
      */
-    Outcome advance(WorkingProfile w, SessionState stored, List<Event> applied) {
+    Outcome advance(WorkingProfile w, SessionState stored, List<Event> events, Delta[] sessionDeltas, int[] applied) {
         SessionState live = stored;
         int committed = 0;
-        for (Event e : applied) {
+        for (int i : applied) {
+            Event e = events.get(i);
+            Delta d = sessionDeltas[i];
             long t = e.timestamp().toEpochMilli();
             String sid = e.sessionId().orElse(null);
             if (live != null) {
                 boolean withinGap = t < live.lastEvent() + gapMillis && t > live.start() - gapMillis;
                 boolean belongs = sid != null ? sid.equals(live.sessionId()) : withinGap;
                 if (belongs) {
-                    live = extend(live, e, t);
+                    live = extend(live, e, t, d);
                     continue;
                 }
                 boolean after = t >= live.start();
@@ -77,7 +77,7 @@ final class SessionTracker {
             if (committedAtOrAfter(w, t)) {
                 continue; // its session was committed already
             }
-            live = start(w.base().userId(), e, t);
+            live = start(w.base().userId(), e, t, d);
         }
         if (live != null && live != stored) {
             // one store write per batch: the version moves by one whatever happened in between
@@ -88,14 +88,13 @@ final class SessionTracker {
         return new Outcome(live, stored, committed);
     }
 
-    private SessionState start(String userId, Event e, long t) {
+    private static SessionState start(String userId, Event e, long t, Delta d) {
         String sid = e.sessionId().orElse(userId + "@" + Instant.ofEpochMilli(t));
-        return extend(new SessionState(userId, sid, e.sessionId().isPresent(), t, t, 0, 0, Map.of(), 0), e, t);
+        return extend(new SessionState(userId, sid, e.sessionId().isPresent(), t, t, 0, 0, Map.of(), 0), e, t, d);
     }
 
-    private SessionState extend(SessionState s, Event e, long t) {
+    private static SessionState extend(SessionState s, Event e, long t, Delta d) {
         Map<String, Operation> aggregates = s.aggregates();
-        Delta d = reducer.reduceSession(e);
         if (!d.isEmpty()) {
             SortedAttributes.Builder b = SortedAttributes.copyOf(aggregates).toBuilder();
             for (int i = 0; i < d.size(); i++) {
@@ -113,9 +112,16 @@ final class SessionTracker {
         return end instanceof LastWrite lw && lw.value() instanceof Instant i && t <= i.toEpochMilli();
     }
 
-    /** Commits a session into the working profile; false when the profile shows it committed already. */
+    /**
+     * Commits a session into the working profile; false when the profile shows it committed already,
+     * or erased after the session's last event (a session another instance kept live across the
+     * erase: its events are erased, so it is dropped).
+     */
     boolean commit(WorkingProfile w, SessionState s) {
         long time = s.lastEvent();
+        if (w.erasedAfter(time)) {
+            return false;
+        }
         long hash = Hashing.hash64("session:" + s.userId() + ":" + s.sessionId() + ":" + s.start());
         if (committedAtOrAfter(w, s.start()) || !w.remember(s.start(), hash)) {
             return false;
@@ -139,15 +145,16 @@ final class SessionTracker {
         return op instanceof Counter c ? c.value() : 0;
     }
 
-    /** The applied events of one user, for {@link #advance}. */
-    static List<Event> applied(List<Event> events, int[] idx, RecordResult[] results) {
-        List<Event> out = new ArrayList<>(idx[0]);
+    /** The indexes of one user's applied events (given as a count then indexes in {@code idx}), for {@link #advance}. */
+    static int[] applied(int[] idx, RecordResult[] results) {
+        int[] out = new int[idx[0]];
+        int n = 0;
         for (int k = 1; k <= idx[0]; k++) {
             int i = idx[k];
             if (results[i].outcome() == RecordResult.Outcome.APPLIED) {
-                out.add(events.get(i));
+                out[n++] = i;
             }
         }
-        return out;
+        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
     }
 }

@@ -55,6 +55,43 @@ class SessionsTest {
     }
 
     @Test
+    void aSessionRuleThatRefusesAnEventRejectsThatEventAloneAndTheBatchGoesOn() {
+        ProfileReducer strict = ProfileReducer.builder()
+                .on("page_view", (e, p) -> p.increment("page_views"))
+                .session((e, s) -> s.set("ref", e.string("ref")))
+                .build();
+        try (ProfileEngine e = ProfileEngine.builder().reducer(strict).clock(clock).scheduler(false)
+                .sessions(Duration.ofMinutes(30)).build()) {
+            Event good = view("u", 0, "/a").with("ref", "mail");
+            Event refused = view("v", 1, "/b").with("ref", 42L);
+            List<RecordResult> results = e.recordAll(List.of(good, refused)).join();
+            assertThat(results).extracting(RecordResult::outcome)
+                    .containsExactly(RecordResult.Outcome.APPLIED, RecordResult.Outcome.REJECTED);
+            assertThat(results.get(1).violations()).singleElement().satisfies(v ->
+                    assertThat(v.toString()).contains("ref").contains("42"));
+            assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(1L);
+            assertThat(e.session("u").orElseThrow().aggregates()).containsEntry("ref", "mail");
+            assertThat(e.get("v")).isEmpty();
+        }
+    }
+
+    @Test
+    void aSessionKeptLiveAcrossAnEraseIsDroppedNotCommittedIntoTheErasedProfile() {
+        try (ProfileEngine e = engine()) {
+            clock.set(T0.plusSeconds(3600));
+            e.record(view("u", 0, "/a")).join();
+            e.record(view("u", 5, "/b")).join();
+            // another instance's erase: the profile becomes a tombstone, the live session stays
+            e.store().erase("u", T0.plusSeconds(600));
+            clock.set(T0.plusSeconds(3 * 3600));
+            e.maintain(); // the session is idle past the gap: due for its commit
+            assertThat(e.session("u")).isEmpty();
+            assertThat(e.get("u")).as("nothing of the erased events comes back").isEmpty();
+            assertThat(e.metrics().sessionsCommitted()).isZero();
+        }
+    }
+
+    @Test
     void theClockEndsAnIdleSessionOnceWithoutACallerPolling() {
         try (ProfileEngine e = engine()) {
             e.record(view("u", 0, "/a")).join();
