@@ -182,12 +182,25 @@ public final class NearCachedProfileStore implements ProfileStore {
         return outcomes;
     }
 
+    /**
+     * Erases through the wrapped store, then caches the tombstone it left (one more load), so that
+     * a load of the profile that raced the erase cannot put the erased state back: the cache keeps
+     * the newer version. If that load fails, the user is only dropped from the cache.
+     */
     @Override
     public void erase(String userId, Instant erasedAt) {
         cache.invalidate(userId);
         try {
             delegate.erase(userId, erasedAt);
         } finally {
+            cache.invalidate(userId);
+        }
+        try {
+            ProfileState tombstone = delegate.loadAll(List.of(userId)).get(userId);
+            if (tombstone != null) {
+                remember(userId, tombstone, ticker.read());
+            }
+        } catch (ProfileStoreException e) {
             cache.invalidate(userId);
         }
     }

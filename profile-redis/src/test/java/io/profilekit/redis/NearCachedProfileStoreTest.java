@@ -178,6 +178,30 @@ class NearCachedProfileStoreTest {
     }
 
     @Test
+    void aLoadThatRacedAnEraseDoesNotPutTheErasedProfileBack() {
+        shared.delegate.writeAll(List.of(write("u1", 1)));
+        AtomicReference<NearCachedProfileStore> near = new AtomicReference<>();
+        CountingStore racing = new CountingStore(shared.delegate) {
+            boolean erased;
+
+            @Override
+            public Map<String, ProfileState> loadAll(Collection<String> ids) {
+                Map<String, ProfileState> read = delegate.loadAll(ids);
+                if (!erased) {
+                    erased = true;
+                    // while the answer travels back, another thread of this instance erases the user
+                    near.get().erase("u1", T0.plusSeconds(5));
+                }
+                return read;
+            }
+        };
+        near.set(NearCachedProfileStore.builder(racing).ticker(nanos::get).build());
+        assertThat(near.get().loadAll(List.of("u1")).get("u1").erased()).as("what the racing load read").isFalse();
+        assertThat(near.get().lastKnownGood("u1").orElseThrow().state().erased()).isTrue();
+        assertThat(near.get().loadAll(List.of("u1")).get("u1").erased()).isTrue();
+    }
+
+    @Test
     void theCacheIsBounded() {
         NearCachedProfileStore near = cache().maximumSize(10).build();
         List<ProfileWrite> writes = new ArrayList<>();
