@@ -144,7 +144,7 @@ public final class RedisProfileStore implements ProfileStore {
             byte[] json;
             try {
                 json = responses.get(i).get();
-            } catch (JedisException e) {
+            } catch (RuntimeException e) { // a JedisException, or a reply a cluster pipeline never got
                 throw failure("loading the profile at key " + key(ids.get(i)), e);
             }
             if (json != null) {
@@ -158,13 +158,22 @@ public final class RedisProfileStore implements ProfileStore {
         try {
             ProfileState s = ProfileStateCodec.decode(json);
             if (!s.userId().equals(userId)) {
-                throw new ProfileStoreException("Redis key " + key(userId) + " holds the profile of user \""
-                        + s.userId() + "\", not of \"" + userId + "\"");
+                throw new Unreadable("Redis key " + key(userId) + " holds the profile of user \""
+                        + s.userId() + "\", not of \"" + userId + "\"", null);
             }
             return s;
         } catch (IllegalArgumentException e) {
-            throw new ProfileStoreException("Redis key " + key(userId) + " holds a profile this store cannot read: "
+            throw new Unreadable("Redis key " + key(userId) + " holds a profile this store cannot read: "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** A stored profile this store cannot read (another format, another user's state, damage). */
+    private static final class Unreadable extends ProfileStoreException {
+        private static final long serialVersionUID = 1L;
+
+        Unreadable(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
@@ -251,7 +260,7 @@ public final class RedisProfileStore implements ProfileStore {
             } catch (JedisNoScriptException e) {
                 refused.add(c);
                 continue;
-            } catch (JedisException e) {
+            } catch (RuntimeException e) { // a JedisException, or a reply a cluster pipeline never got
                 throw failure(members.length == 1 ? "writing the profile at key " + key(userIds.get(members[0]))
                         : "writing the " + members.length + " profiles at keys " + key(userIds.get(members[0]))
                         + " to " + key(userIds.get(members[members.length - 1])) + " (one script call)", e);
@@ -286,9 +295,17 @@ public final class RedisProfileStore implements ProfileStore {
         Objects.requireNonNull(userId, "userId");
         long at = erasedAt.toEpochMilli();
         for (int attempt = 0; attempt < ERASE_ATTEMPTS; attempt++) {
-            ProfileState current = loadAll(List.of(userId)).get(userId);
-            long version = current == null ? 0 : current.version();
-            long previous = current == null ? ProfileState.NONE : current.erasedAt();
+            long version;
+            long previous;
+            try {
+                ProfileState current = loadAll(List.of(userId)).get(userId);
+                version = current == null ? 0 : current.version();
+                previous = current == null ? ProfileState.NONE : current.erasedAt();
+            } catch (Unreadable e) {
+                // erased all the same: only its version is needed to replace it
+                version = storedVersion(userId, e);
+                previous = ProfileState.NONE;
+            }
             ProfileState tombstone = new ProfileState(userId, version + 1, Map.of(), ProfileState.NONE,
                     SeenEvents.empty(), Map.of(), Math.max(at, previous));
             List<byte[]> args = new ArrayList<>(7);
@@ -304,7 +321,26 @@ public final class RedisProfileStore implements ProfileStore {
                 + ERASE_ATTEMPTS + " attempts");
     }
 
-    private ProfileStoreException failure(String what, JedisException e) {
+    /** The version field of a profile whose state cannot be read, for erasing it. */
+    private long storedVersion(String userId, Unreadable unreadable) {
+        String v;
+        try {
+            v = client.hget(key(userId), "v");
+        } catch (RuntimeException e) {
+            throw failure("reading the version of the profile at key " + key(userId), e);
+        }
+        try {
+            return v == null ? 0 : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            ProfileStoreException failure = new ProfileStoreException("cannot erase user " + userId + ": key "
+                    + key(userId) + " holds neither a readable profile nor a version (v = \"" + v + "\"); delete it by hand",
+                    unreadable);
+            failure.addSuppressed(e);
+            throw failure;
+        }
+    }
+
+    private ProfileStoreException failure(String what, RuntimeException e) {
         return new ProfileStoreException("Redis failed " + what + ": " + e.getMessage(), e);
     }
 

@@ -166,6 +166,20 @@ class RedisProfileStoreTest extends RedisTestBase {
     }
 
     @Test
+    void aProfileThisStoreCannotReadCanStillBeErased() {
+        String prefix = prefix();
+        RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix).build();
+        client.hset(prefix + "bad", Map.of("s", "{\"v\":99,\"from\":\"a later version\"}", "v", "7", "l", "p"));
+        assertThatThrownBy(() -> store.loadAll(List.of("bad"))).isInstanceOf(ProfileStoreException.class)
+                .hasMessageContaining(prefix + "bad");
+        store.erase("bad", T0);
+        ProfileState tombstone = store.loadAll(List.of("bad")).get("bad");
+        assertThat(tombstone.erased()).isTrue();
+        assertThat(tombstone.version()).isEqualTo(8);
+        assertThat(tombstone.erasedAt()).isEqualTo(T0.toEpochMilli());
+    }
+
+    @Test
     void aBatchOfAThousandLoadsOrWritesIsOneRoundTrip() {
         String prefix = prefix();
         RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix).build();
