@@ -4,6 +4,8 @@ import io.profilekit.ProfileStoreException;
 import io.profilekit.spi.SessionState;
 import io.profilekit.spi.SessionStateCodec;
 import io.profilekit.spi.SessionStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
@@ -18,7 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A {@link SessionStore} in Redis: live sessions survive an application restart and are shared by
@@ -51,6 +53,7 @@ import java.util.function.Consumer;
  * if the client is; {@link #close()} does nothing: the client belongs to the application.
  */
 public final class RedisSessionStore implements SessionStore {
+    private static final Logger log = LoggerFactory.getLogger(RedisSessionStore.class);
     /** KEYS: session. ARGV: expected version, new version, state, session id. Returns 1 written, 0 conflict. */
     static final String WRITE_SCRIPT = """
             if (redis.call('HGET', KEYS[1], 'v') or '0') ~= ARGV[1] then return 0 end
@@ -139,13 +142,45 @@ public final class RedisSessionStore implements SessionStore {
         return out;
     }
 
+    /**
+     * The sessions of {@code users} this store can read, for {@link #idle}: one it cannot read is
+     * logged and left out (its index entry is then removed like a missing session's, and the key is
+     * left for inspection), so that it does not stop every other session from ending.
+     */
+    private Map<String, SessionState> loadReadable(List<String> users) {
+        List<Response<byte[]>> responses = new ArrayList<>(users.size());
+        try (AbstractPipeline p = client.pipelined()) {
+            for (String id : users) {
+                responses.add(p.hget(bytes(key(id)), STATE));
+            }
+            p.sync();
+        } catch (JedisException e) {
+            throw failure("loading " + users.size() + " idle session(s)", e);
+        }
+        Map<String, SessionState> out = new HashMap<>();
+        for (int i = 0; i < users.size(); i++) {
+            byte[] json = get(responses.get(i), "loading the session at key " + key(users.get(i)));
+            if (json == null) {
+                continue;
+            }
+            try {
+                out.put(users.get(i), decode(users.get(i), json));
+            } catch (ProfileStoreException e) {
+                log.error("idle session left out and dropped from the index {}: {} (the key is left as it is)",
+                        indexKey, e.getMessage());
+            }
+        }
+        return out;
+    }
+
     @Override
     public boolean write(SessionState state) {
         String key = key(state.userId());
         List<byte[]> args = List.of(bytes(Long.toString(state.version() - 1)), bytes(Long.toString(state.version())),
                 SessionStateCodec.encode(state), bytes(state.sessionId()));
         // the index entry goes in the same round trip, whatever the script answers (see the class comment)
-        Object result = write.run(List.of(bytes(key)), args, "writing the session at key " + key,
+        Object result = write.run(List.of(bytes(key)), args, "writing the session at key " + key
+                        + " and its entry in the index " + indexKey,
                 p -> p.zadd(indexKey, state.lastEvent(), state.userId()));
         return result instanceof Long l && l == 1;
     }
@@ -154,7 +189,7 @@ public final class RedisSessionStore implements SessionStore {
     public boolean remove(String userId, String sessionId, long version) {
         String key = key(userId);
         Object result = remove.run(List.of(bytes(key)), List.of(bytes(Long.toString(version)), bytes(sessionId)),
-                "removing the session at key " + key, p -> { });
+                "removing the session at key " + key, p -> null);
         return result instanceof Long l && l == 1;
     }
 
@@ -177,7 +212,7 @@ public final class RedisSessionStore implements SessionStore {
         for (redis.clients.jedis.resps.Tuple t : candidates) {
             users.add(t.getElement());
         }
-        Map<String, SessionState> sessions = loadAll(users);
+        Map<String, SessionState> sessions = loadReadable(users);
         List<SessionState> out = new ArrayList<>();
         List<byte[]> fixes = new ArrayList<>();
         for (redis.clients.jedis.resps.Tuple t : candidates) {
@@ -196,7 +231,7 @@ public final class RedisSessionStore implements SessionStore {
             }
         }
         if (!fixes.isEmpty()) {
-            index.run(List.of(bytes(indexKey)), fixes, "repairing the session index " + indexKey, p -> { });
+            index.run(List.of(bytes(indexKey)), fixes, "repairing the session index " + indexKey, p -> null);
         }
         out.sort((a, b) -> Long.compare(a.lastEvent(), b.lastEvent()));
         return out;
@@ -231,12 +266,12 @@ public final class RedisSessionStore implements SessionStore {
     private static <T> T get(Response<T> r, String what) {
         try {
             return r.get();
-        } catch (JedisException e) {
+        } catch (RuntimeException e) { // a JedisException, or a reply a cluster pipeline never got
             throw failure(what, e);
         }
     }
 
-    private static ProfileStoreException failure(String what, JedisException e) {
+    private static ProfileStoreException failure(String what, RuntimeException e) {
         return new ProfileStoreException("Redis failed " + what + ": " + e.getMessage(), e);
     }
 
@@ -288,26 +323,36 @@ public final class RedisSessionStore implements SessionStore {
             this.sha = bytes(WriteScript.sha1Hex(text));
         }
 
-        /** Runs the script, then {@code after}'s commands, in one pipeline; returns the script's answer. */
-        Object run(List<byte[]> keys, List<byte[]> args, String what, Consumer<AbstractPipeline> after) {
+        /**
+         * Runs the script, then {@code after}'s command (if it queues one), in one pipeline; returns
+         * the script's answer once the command's reply is checked too.
+         */
+        Object run(List<byte[]> keys, List<byte[]> args, String what, Function<AbstractPipeline, Response<?>> after) {
             for (int attempt = 0; ; attempt++) {
                 Response<Object> result;
+                Response<?> then;
                 try (AbstractPipeline p = client.pipelined()) {
                     result = attempt == 0 ? p.evalsha(sha, keys, args) : p.eval(text, keys, args);
-                    after.accept(p);
+                    then = after.apply(p);
                     p.sync();
                 } catch (JedisException e) {
                     throw failure(what, e);
                 }
+                Object answer;
                 try {
-                    return result.get();
+                    answer = result.get();
                 } catch (JedisNoScriptException e) {
                     if (attempt > 0) {
                         throw failure(what + " (Redis kept answering NOSCRIPT)", e);
                     }
-                } catch (JedisException e) {
+                    continue;
+                } catch (RuntimeException e) { // a JedisException, or a reply a cluster pipeline never got
                     throw failure(what, e);
                 }
+                if (then != null) {
+                    get(then, what + " (the command after the script)");
+                }
+                return answer;
             }
         }
     }

@@ -146,6 +146,28 @@ class RedisSessionStoreTest extends RedisTestBase {
     }
 
     @Test
+    void anUnreadableIdleSessionIsLeftOutAndTheOthersStillEnd() {
+        RedisSessionStore store = store();
+        store.write(session("a", "a", T, T + 10, 1));
+        store.write(session("bad", "b", T, T + 20, 1));
+        client.hset(store.key("bad"), "s", "{\"v\":1,\"user\":\"bad\",\"events\":\"many\"}");
+        store.write(session("c", "c", T, T + 30, 1));
+
+        assertThat(store.idle(T + 30, 10)).extracting(SessionState::userId).containsExactly("a", "c");
+        assertThat(client.zscore(store.indexKey(), "bad")).as("out of the index").isNull();
+        assertThat(client.hget(store.key("bad"), "s")).as("the key left for inspection").contains("many");
+    }
+
+    @Test
+    void aFailedIndexUpdateFailsTheWriteNamingTheIndex() {
+        RedisSessionStore store = store();
+        client.set(store.indexKey(), "not a sorted set");
+        assertThatThrownBy(() -> store.write(session("u", "s1", T, T + 1, 1)))
+                .isInstanceOf(ProfileStoreException.class)
+                .hasMessageContaining("index " + store.indexKey()).hasMessageContaining("WRONGTYPE");
+    }
+
+    @Test
     void aKeyHoldingSomethingElseGivesAClearError() {
         RedisSessionStore store = store();
         client.hset(store.key("bad"), Map.of("s", "{\"v\":1,\"user\":\"bad\",\"events\":\"many\"}", "v", "1"));
