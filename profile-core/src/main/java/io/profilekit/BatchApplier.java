@@ -141,17 +141,20 @@ final class BatchApplier {
                 return null;
             }
             return sessions.advance(w, session, events, sessionDeltas, SessionTracker.applied(idx, results));
+        }, later == null ? null : w -> {
+            // as soon as the user's write landed, under its lock: its deferred part is owed from then
+            // on, even if the batch fails later for another user, and an erase cannot come in between
+            int[] idx = byUser.get(w.base().userId());
+            for (int k = 1; k <= idx[0]; k++) {
+                int i = idx[k];
+                if (results[i].outcome() == RecordResult.Outcome.APPLIED && !later[i].isEmpty()) {
+                    deferred.add(events.get(i).userId(), later[i], events.get(i).timestamp().toEpochMilli());
+                }
+            }
         });
         advanceWatermarks(newestInBatch);
         if (lateWatermark != null) {
             sideOutput(events, sources, results, lateWatermark);
-        }
-        if (later != null) {
-            for (int i = 0; i < n; i++) {
-                if (results[i].outcome() == RecordResult.Outcome.APPLIED && !later[i].isEmpty()) {
-                    deferred.add(events.get(i).userId(), later[i]);
-                }
-            }
         }
         return results;
     }

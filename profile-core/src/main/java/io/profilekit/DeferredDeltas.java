@@ -18,18 +18,28 @@ final class DeferredDeltas {
     /**
      * One user's coalesced delta as taken by a flush.
      *
-     * @param delta what to apply
-     * @param id    the id remembered with the profile once applied (a random 64-bit value)
-     * @param time  the time remembered with the id (when the flush took it, epoch milliseconds)
+     * @param delta       what to apply
+     * @param id          the id remembered with the profile once applied (a random 64-bit value)
+     * @param time        the time remembered with the id (when the flush took it, epoch milliseconds)
+     * @param newestEvent the newest event time among the events coalesced (an erase at or after it
+     *                    erased them all)
      */
-    record Sealed(Delta delta, long id, long time) {
+    record Sealed(Delta delta, long id, long time, long newestEvent) {
     }
 
-    private HashMap<String, Delta> pending = new HashMap<>();
+    /** A user's delta coalesced so far, with its newest event time. */
+    private record Pending(Delta delta, long newestEvent) {
+        Pending merge(Pending later) {
+            return new Pending(delta.merge(later.delta), Math.max(newestEvent, later.newestEvent));
+        }
+    }
+
+    private HashMap<String, Pending> pending = new HashMap<>();
     private HashMap<String, List<Sealed>> requeued = new HashMap<>();
 
-    synchronized void add(String userId, Delta delta) {
-        pending.merge(userId, delta, Delta::merge);
+    /** Adds the deferred part of an event of {@code userId} that happened at {@code eventTime}. */
+    synchronized void add(String userId, Delta delta, long eventTime) {
+        pending.merge(userId, new Pending(delta, eventTime), Pending::merge);
     }
 
     synchronized void remove(String userId) {
@@ -48,15 +58,21 @@ final class DeferredDeltas {
         Map<String, List<Sealed>> out = requeued;
         requeued = new HashMap<>();
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        pending.forEach((user, delta) -> out.computeIfAbsent(user, u -> new ArrayList<>(1))
-                .add(new Sealed(delta, random.nextLong(), nowMillis)));
+        pending.forEach((user, p) -> out.computeIfAbsent(user, u -> new ArrayList<>(1))
+                .add(new Sealed(p.delta(), random.nextLong(), nowMillis, p.newestEvent())));
         pending = new HashMap<>();
         return out;
     }
 
-    /** Gives back what a failed flush drained, to be applied (at most once each) by the next one. */
-    synchronized void requeue(Map<String, List<Sealed>> drained) {
+    /**
+     * Gives back what a failed flush drained for the users whose write did not land, to be applied
+     * (at most once each) by the next one.
+     */
+    synchronized void requeue(Map<String, List<Sealed>> drained, java.util.Set<String> landed) {
         drained.forEach((user, sealed) -> {
+            if (landed.contains(user)) {
+                return;
+            }
             List<Sealed> later = requeued.put(user, new ArrayList<>(sealed));
             if (later != null) {
                 requeued.get(user).addAll(later);

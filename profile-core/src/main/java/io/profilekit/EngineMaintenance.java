@@ -30,7 +30,10 @@ final class EngineMaintenance implements AutoCloseable {
     private final Duration alertWindow;
     private final Consumer<LatencyAlert> alertListener;
     private final ScheduledExecutorService scheduler;
+    /** The scheduler's thread, once it has started. */
+    private volatile Thread thread;
     private boolean alerting;
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
     EngineMaintenance(ProfileEngine engine, WriteLoop writes, DeferredDeltas deferred, Duration alertThreshold,
                       Duration alertWindow, Consumer<LatencyAlert> alertListener, Duration interval, boolean start) {
@@ -46,6 +49,7 @@ final class EngineMaintenance implements AutoCloseable {
             scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "profilekit-maintenance");
                 t.setDaemon(true);
+                thread = t;
                 return t;
             });
             scheduler.scheduleWithFixedDelay(this::maintainQuietly, interval.toMillis(), interval.toMillis(),
@@ -118,12 +122,13 @@ final class EngineMaintenance implements AutoCloseable {
         if (pending.isEmpty()) {
             return;
         }
+        java.util.Set<String> landed = java.util.concurrent.ConcurrentHashMap.newKeySet();
         try {
             writes.run(pending.keySet(), false, null, (w, session) -> {
-                if (w.erasedAfter(now)) {
-                    return null;
-                }
                 for (DeferredDeltas.Sealed s : pending.get(w.base().userId())) {
+                    if (w.erasedAfter(s.newestEvent())) {
+                        continue; // its events were erased since (by this instance or another)
+                    }
                     // remembered like an event id: a write that reached the store before a failure
                     // is recognised by the retry (and by the next flush) and not applied twice
                     boolean verifiable = w.verifiable(s.time(), s.id());
@@ -137,9 +142,9 @@ final class EngineMaintenance implements AutoCloseable {
                     }
                 }
                 return null;
-            });
+            }, w -> landed.add(w.base().userId()));
         } catch (RuntimeException e) {
-            deferred.requeue(pending);
+            deferred.requeue(pending, landed);
             throw e;
         }
     }
@@ -160,10 +165,27 @@ final class EngineMaintenance implements AutoCloseable {
                 engine.clock().instant(), above));
     }
 
+    /**
+     * Stops the scheduler, waiting up to {@link #CLOSE_WAIT} for a run in progress (not when called
+     * from that run itself), so that no run touches the stores after the engine closed them.
+     */
     @Override
     public void close() {
-        if (scheduler != null) {
+        if (scheduler == null) {
+            return;
+        }
+        scheduler.shutdown();
+        if (Thread.currentThread() == thread) {
+            return; // closed by a listener during a maintenance run: it ends when it returns
+        }
+        try {
+            if (!scheduler.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("a maintenance run of the profile engine did not end within {}; interrupting it", CLOSE_WAIT);
+                scheduler.shutdownNow();
+            }
+        } catch (InterruptedException e) {
             scheduler.shutdownNow();
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -81,6 +81,9 @@ public final class ProfileEngine implements AutoCloseable {
     private final WriteLoop writeLoop;
     private final EngineMaintenance maintenance;
     private volatile boolean closed;
+    /** Held (shared) by each batch while it applies; {@link #close()} takes it to wait for them. */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock inFlight =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
 
     /** A profile state as last read or written, and when (epoch milliseconds of the engine's clock). */
     private record KnownGood(ProfileState state, long atMillis) {
@@ -187,16 +190,21 @@ public final class ProfileEngine implements AutoCloseable {
 
     private List<RecordResult> applyInternal(List<Event> events, String[] sources, long[] offsets,
                                              DeferredDeltas defer, ProfileChangeListener batchListener) {
-        if (closed) {
-            throw new IllegalStateException("ProfileEngine is closed");
+        inFlight.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("ProfileEngine is closed");
+            }
+            long start = ticker.read();
+            RecordResult[] results = applier.apply(events, sources, offsets, defer, batchListener);
+            counters.count(results);
+            long took = ticker.read() - start;
+            counters.applyLatency.record(took);
+            maintenance.recordLatency(took);
+            return Arrays.asList(results);
+        } finally {
+            inFlight.readLock().unlock();
         }
-        long start = ticker.read();
-        RecordResult[] results = applier.apply(events, sources, offsets, defer, batchListener);
-        counters.count(results);
-        long took = ticker.read() - start;
-        counters.applyLatency.record(took);
-        maintenance.recordLatency(took);
-        return Arrays.asList(results);
     }
 
     /**
@@ -365,19 +373,27 @@ public final class ProfileEngine implements AutoCloseable {
     }
 
     /**
-     * Stops the scheduler, flushes coalesced changes, and closes the stores the engine created.
-     * Further records fail with IllegalStateException.
+     * Refuses further records (they fail with IllegalStateException), waits for the batches already
+     * applying and for a maintenance run in progress, flushes coalesced changes, and closes the
+     * stores the engine created. Called from a listener on a thread that is applying a batch, it
+     * does not wait for that batch (it cannot): what the batch defers after is then not flushed.
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        if (inFlight.getReadHoldCount() == 0) {
+            inFlight.writeLock().lock(); // every batch that got in has finished
+            inFlight.writeLock().unlock();
         }
         maintenance.close();
         try {
             flush();
         } finally {
-            closed = true;
             if (ownsSessionStore && sessionStore != null) {
                 sessionStore.close();
             }

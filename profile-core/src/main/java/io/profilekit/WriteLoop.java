@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * The engine's one read-modify-write loop: under the users' locks, load all users in one call, run
@@ -42,7 +43,8 @@ final class WriteLoop {
     private final Map<String, Attempt> uncertain = new ConcurrentHashMap<>();
 
     /** One user's write in a round, with what to finish once the store has it. */
-    private record Attempt(WorkingProfile working, ProfileWrite write, SessionTracker.Outcome session, UserWork work) {
+    private record Attempt(WorkingProfile working, ProfileWrite write, SessionTracker.Outcome session, UserWork work,
+                           Consumer<WorkingProfile> landed) {
     }
 
     /** A write the store took, whose change the listeners hear once the locks are released. */
@@ -73,6 +75,17 @@ final class WriteLoop {
      * the changes after the locks are released, so a listener may erase or record for any user.
      */
     void run(Collection<String> users, boolean withSessions, ProfileChangeListener batchListener, UserWork work) {
+        run(users, withSessions, batchListener, work, null);
+    }
+
+    /**
+     * {@link #run(Collection, boolean, ProfileChangeListener, UserWork)}, telling {@code landed}
+     * (unless null) of each user's write as soon as the store has taken it, under the user's lock:
+     * also when a later round or call fails, and when a write of a failed call is found to have
+     * landed by a later load.
+     */
+    void run(Collection<String> users, boolean withSessions, ProfileChangeListener batchListener, UserWork work,
+             Consumer<WorkingProfile> onLanded) {
         // the writes whose changes listeners will hear; none kept when no one listens
         List<Landed> landed = batchListener != null || !engine.listeners().isEmpty() ? new ArrayList<>() : null;
         UserLocks.Held held = locks.lock(users);
@@ -81,7 +94,7 @@ final class WriteLoop {
             List<String> pending = new ArrayList<>(users);
             for (int attempt = 1; ; ) {
                 try {
-                    pending = round(pending, withSessions, work, landed);
+                    pending = round(pending, withSessions, work, landed, onLanded);
                 } catch (ProfileStoreException e) {
                     if (++failures > engine.storeRetries()) {
                         throw e;
@@ -120,7 +133,8 @@ final class WriteLoop {
      * One load-apply-write round; returns the users to retry. Adds the users written to
      * {@code landed}, unless it is null.
      */
-    private List<String> round(List<String> pending, boolean withSessions, UserWork work, List<Landed> landed) {
+    private List<String> round(List<String> pending, boolean withSessions, UserWork work, List<Landed> landed,
+                               Consumer<WorkingProfile> onLanded) {
         EngineCounters counters = engine.counters();
         Map<String, ProfileState> loaded = engine.storeCall(() -> engine.store().loadAll(pending));
         Map<String, SessionState> live = withSessions
@@ -154,7 +168,7 @@ final class WriteLoop {
             if (w.changed()) {
                 ProfileWrite write = w.toWrite(engine.writeTtl(w.lastEventTime(), now), engine.reducer().ttls(), now);
                 writes.add(write);
-                attempts.add(new Attempt(w, write, so, work));
+                attempts.add(new Attempt(w, write, so, work, onLanded));
             } else if (so != null) {
                 writeSession(so);
             }
@@ -193,6 +207,9 @@ final class WriteLoop {
         EngineCounters counters = engine.counters();
         counters.writes.increment();
         engine.remember(a.write.state());
+        if (a.landed != null) {
+            a.landed.accept(a.working);
+        }
         if (a.session != null) {
             counters.sessionsCommitted.add(a.session.committed());
             writeSession(a.session);

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -83,6 +84,98 @@ class MonitoringAndFlushTest {
         }
         try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).build()) {
             assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(1L);
+        }
+    }
+
+    /** Answers every write of {@code refused} users as a conflict, as if another writer always got there first. */
+    static final class RefusingStore extends CountingStore {
+        final java.util.Set<String> refused;
+
+        RefusingStore(java.util.Set<String> refused) {
+            super(new InMemoryProfileStore());
+            this.refused = refused;
+        }
+
+        @Override
+        public List<io.profilekit.spi.WriteOutcome> writeAll(List<io.profilekit.spi.ProfileWrite> batch) {
+            List<io.profilekit.spi.ProfileWrite> taken = batch.stream().filter(w -> !refused.contains(w.userId())).toList();
+            java.util.Iterator<io.profilekit.spi.WriteOutcome> written = delegate.writeAll(taken).iterator();
+            return batch.stream().map(w -> refused.contains(w.userId())
+                    ? new io.profilekit.spi.WriteOutcome(w.userId(), io.profilekit.spi.WriteOutcome.Status.CONFLICT)
+                    : written.next()).toList();
+        }
+    }
+
+    @Test
+    void theDeferredPartOfAUserWhoseWriteLandedIsKeptWhenTheBatchFailsForAnother() {
+        RefusingStore store = new RefusingStore(java.util.Set.of("v"));
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
+                .maxWriteAttempts(2).flushInterval(Duration.ofSeconds(5)).build()) {
+            assertThatThrownBy(() -> e.recordAll(List.of(view("u", 1), view("v", 1))).join())
+                    .hasRootCauseInstanceOf(ProfileStoreException.class).hasMessageContaining("conflicting");
+            e.flush();
+            Profile u = e.get("u").orElseThrow();
+            assertThat(u.getString("last_url")).contains("/p1");
+            assertThat(u.getLong("page_views")).as("the deferred part of the event that landed").contains(1L);
+        }
+    }
+
+    @Test
+    void aFlushAfterAnotherInstanceErasedTheUserLeavesTheErasedEventsOut() {
+        InMemoryProfileStore store = new InMemoryProfileStore();
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
+                .flushInterval(Duration.ofSeconds(5)).build()) {
+            e.record(view("u", 1)).join();
+            store.erase("u", T0.plusSeconds(120)); // another instance, after the event's time
+            e.flush();
+            assertThat(e.get("u")).as("nothing of the erased event comes back").isEmpty();
+
+            e.record(view("u", 3)).join(); // after the erase: a fresh profile
+            e.flush();
+            assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(1L);
+        }
+    }
+
+    @Test
+    void aFailedFlushGivesBackOnlyTheUsersWhoseWriteDidNotLand() {
+        DeferredDeltas deferred = new DeferredDeltas();
+        Delta d = reducer.reduce(view("u", 1));
+        deferred.add("u", d, 1);
+        deferred.add("v", d, 2);
+        Map<String, List<DeferredDeltas.Sealed>> drained = deferred.drain(10);
+        deferred.requeue(drained, java.util.Set.of("u"));
+        assertThat(deferred.drain(20)).containsOnlyKeys("v");
+    }
+
+    @Test
+    void closeWaitsForABatchInFlightAndFlushesWhatItDeferred() throws Exception {
+        java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        InMemoryProfileStore inner = new InMemoryProfileStore();
+        CountingStore store = new CountingStore(inner);
+        store.beforeWrite = batch -> {
+            writing.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
+                .flushInterval(Duration.ofSeconds(5)).build();
+        Thread recording = new Thread(() -> e.record(view("u", 1)).join());
+        recording.start();
+        assertThat(writing.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        Thread closing = new Thread(e::close);
+        closing.start();
+        Await.until(Duration.ofSeconds(30), "close() to wait for the batch", () -> closing.getState() == Thread.State.WAITING);
+        store.beforeWrite = batch -> { };
+        release.countDown();
+        closing.join(30_000);
+        recording.join(30_000);
+        assertThat(closing.isAlive()).isFalse();
+        try (ProfileEngine reader = ProfileEngine.builder().reducer(reducer).clock(clock).store(inner).build()) {
+            assertThat(reader.get("u").orElseThrow().getLong("page_views")).as("flushed by close").contains(1L);
         }
     }
 
