@@ -79,7 +79,7 @@ final class EngineMaintenance implements AutoCloseable {
             long cutoff = engine.clock().millis() - tracker.gapMillis();
             List<SessionState> idle;
             do {
-                idle = engine.storeCall(() -> engine.sessionStore().idle(cutoff, IDLE_PAGE));
+                idle = engine.sessionStoreCall(() -> engine.sessionStore().idle(cutoff, IDLE_PAGE));
                 commitSessions(idle.stream().map(SessionState::userId).distinct().toList(), cutoff);
             } while (idle.size() == IDLE_PAGE);
         }
@@ -99,18 +99,19 @@ final class EngineMaintenance implements AutoCloseable {
         if (users.isEmpty()) {
             return 0;
         }
-        int[] committed = {0};
+        // per user, whether the last run of its work committed: a run whose write lost to another
+        // writer is run again, and only the run that landed counts
+        Map<String, Boolean> committed = new java.util.concurrent.ConcurrentHashMap<>();
         writes.run(users, true, null, (w, session) -> {
             if (session == null || session.lastEvent() > lastEventAtOrBefore) {
+                committed.remove(w.base().userId());
                 return null;
             }
-            if (engine.sessionTracker().commit(w, session)) {
-                committed[0]++;
-                return new SessionTracker.Outcome(null, session, 1);
-            }
-            return new SessionTracker.Outcome(null, session, 0);
+            boolean now = engine.sessionTracker().commit(w, session);
+            committed.put(w.base().userId(), now);
+            return new SessionTracker.Outcome(null, session, now ? 1 : 0);
         });
-        return committed[0];
+        return (int) committed.values().stream().filter(Boolean::booleanValue).count();
     }
 
     void flush() {

@@ -305,7 +305,7 @@ public final class ProfileEngine implements AutoCloseable {
             lastKnownGood.put(userId, new KnownGood(new ProfileState(userId, (current == null ? 0 : current.version()) + 1,
                     Map.of(), ProfileState.NONE, SeenEvents.empty(), Map.of(), erasedAt), now));
             if (sessionStore != null) {
-                storeCall(() -> {
+                sessionStoreCall(() -> {
                     sessionStore.erase(userId);
                     return null;
                 });
@@ -331,7 +331,7 @@ public final class ProfileEngine implements AutoCloseable {
         if (sessionStore == null) {
             return Optional.empty();
         }
-        SessionState s = storeCall(() -> sessionStore.loadAll(List.of(userId))).get(userId);
+        SessionState s = sessionStoreCall(() -> sessionStore.loadAll(List.of(userId))).get(userId);
         return s == null ? Optional.empty() : Optional.of(Session.of(s, clock.millis()));
     }
 
@@ -404,6 +404,15 @@ public final class ProfileEngine implements AutoCloseable {
     }
 
     <T> T storeCall(Supplier<T> call) {
+        return storeCall("profile store " + store.getClass().getName(), call);
+    }
+
+    /** A call to the session store: its failures are counted and named like the profile store's. */
+    <T> T sessionStoreCall(Supplier<T> call) {
+        return storeCall("session store " + sessionStore.getClass().getName(), call);
+    }
+
+    private <T> T storeCall(String which, Supplier<T> call) {
         try {
             return call.get();
         } catch (ProfileStoreException e) {
@@ -411,7 +420,7 @@ public final class ProfileEngine implements AutoCloseable {
             throw e;
         } catch (RuntimeException e) {
             counters.storeFailures.increment();
-            throw new ProfileStoreException("profile store " + store.getClass().getName() + " failed: " + e, e);
+            throw new ProfileStoreException(which + " failed: " + e, e);
         }
     }
 

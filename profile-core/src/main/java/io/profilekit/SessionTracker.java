@@ -20,6 +20,12 @@ import java.util.Map;
  * <p>A commit is applied with the rest of the profile's write, and remembered in the profile
  * (as a synthetic event id, and through {@code last_session_end}), so a session is committed
  * once even when its events arrive late or twice, or two instances end it.
+ *
+ * <p>Sessions follow arrival order, unlike the profile's operations: an event that arrives after
+ * the live session started and is older than it by more than the gap joins no session (it may
+ * belong to one committed already, and past sessions are not rebuilt), while the profile counts it
+ * as usual. So with a gap of 30 minutes, 10:00 then 9:00 gives one session where 9:00 then 10:00
+ * gives two.
  */
 final class SessionTracker {
     /** Attribute names a session commit writes. */

@@ -138,7 +138,7 @@ final class WriteLoop {
         EngineCounters counters = engine.counters();
         Map<String, ProfileState> loaded = engine.storeCall(() -> engine.store().loadAll(pending));
         Map<String, SessionState> live = withSessions
-                ? engine.storeCall(() -> engine.sessionStore().loadAll(pending)) : Map.of();
+                ? engine.sessionStoreCall(() -> engine.sessionStore().loadAll(pending)) : Map.of();
         long now = engine.clock().millis();
         List<ProfileWrite> writes = new ArrayList<>(pending.size());
         List<Attempt> attempts = new ArrayList<>(pending.size());
@@ -243,10 +243,10 @@ final class WriteLoop {
         }
         try {
             if (so.live() != null) {
-                ok = engine.storeCall(() -> engine.sessionStore().write(so.live()));
+                ok = engine.sessionStoreCall(() -> engine.sessionStore().write(so.live()));
             } else {
                 SessionState r = so.replaced();
-                ok = engine.storeCall(() -> engine.sessionStore().remove(r.userId(), r.sessionId(), r.version()));
+                ok = engine.sessionStoreCall(() -> engine.sessionStore().remove(r.userId(), r.sessionId(), r.version()));
             }
         } catch (ProfileStoreException e) {
             // the profile is written already: retrying the round would see its events as duplicates,

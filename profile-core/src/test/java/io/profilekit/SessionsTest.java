@@ -169,6 +169,42 @@ class SessionsTest {
     }
 
     @Test
+    void aSessionStoreFailureNamesTheSessionStore() {
+        io.profilekit.spi.SessionStore broken = new io.profilekit.spi.SessionStore() {
+            @Override
+            public java.util.Map<String, io.profilekit.spi.SessionState> loadAll(java.util.Collection<String> ids) {
+                throw new IllegalStateException("sessions unreachable");
+            }
+
+            @Override
+            public boolean write(io.profilekit.spi.SessionState state) {
+                return true;
+            }
+
+            @Override
+            public boolean remove(String userId, String sessionId, long version) {
+                return true;
+            }
+
+            @Override
+            public List<io.profilekit.spi.SessionState> idle(long before, int limit) {
+                return List.of();
+            }
+
+            @Override
+            public void erase(String userId) {
+            }
+        };
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).scheduler(false)
+                .sessionStore(broken).sessions(Duration.ofMinutes(30)).build()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> e.session("u"))
+                    .isInstanceOf(ProfileStoreException.class)
+                    .hasMessageContaining("session store " + broken.getClass().getName() + " failed")
+                    .hasMessageContaining("sessions unreachable");
+        }
+    }
+
+    @Test
     void duplicatesAndLateEventsOfACommittedSessionDoNotCommitItAgain() {
         try (ProfileEngine e = engine()) {
             List<Event> first = List.of(view("u", 0, "/a"), view("u", 3, "/b"), view("u", 6, "/c"));
