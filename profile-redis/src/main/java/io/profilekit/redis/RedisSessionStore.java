@@ -122,32 +122,16 @@ public final class RedisSessionStore implements SessionStore {
         if (userIds.isEmpty()) {
             return Map.of();
         }
-        List<String> ids = new ArrayList<>(userIds);
-        List<Response<byte[]>> responses = new ArrayList<>(ids.size());
-        try (AbstractPipeline p = client.pipelined()) {
-            for (String id : ids) {
-                responses.add(p.hget(bytes(key(id)), STATE));
-            }
-            p.sync();
-        } catch (JedisException e) {
-            throw failure("loading " + ids.size() + " session(s)", e);
-        }
-        Map<String, SessionState> out = new HashMap<>();
-        for (int i = 0; i < ids.size(); i++) {
-            byte[] json = get(responses.get(i), "loading the session at key " + key(ids.get(i)));
-            if (json != null) {
-                out.put(ids.get(i), decode(ids.get(i), json));
-            }
-        }
-        return out;
+        return load(new ArrayList<>(userIds), false);
     }
 
     /**
-     * The sessions of {@code users} this store can read, for {@link #idle}: one it cannot read is
-     * logged and left out (its index entry is then removed like a missing session's, and the key is
-     * left for inspection), so that it does not stop every other session from ending.
+     * The sessions of {@code users}, in one round trip. With {@code skipUnreadable} (for
+     * {@link #idle}), one this store cannot read is logged and left out (its index entry is then
+     * removed like a missing session's, and the key is left for inspection), so that it does not
+     * stop every other session from ending; otherwise it fails the call.
      */
-    private Map<String, SessionState> loadReadable(List<String> users) {
+    private Map<String, SessionState> load(List<String> users, boolean skipUnreadable) {
         List<Response<byte[]>> responses = new ArrayList<>(users.size());
         try (AbstractPipeline p = client.pipelined()) {
             for (String id : users) {
@@ -155,7 +139,7 @@ public final class RedisSessionStore implements SessionStore {
             }
             p.sync();
         } catch (JedisException e) {
-            throw failure("loading " + users.size() + " idle session(s)", e);
+            throw failure("loading " + users.size() + " session(s)", e);
         }
         Map<String, SessionState> out = new HashMap<>();
         for (int i = 0; i < users.size(); i++) {
@@ -166,6 +150,9 @@ public final class RedisSessionStore implements SessionStore {
             try {
                 out.put(users.get(i), decode(users.get(i), json));
             } catch (ProfileStoreException e) {
+                if (!skipUnreadable) {
+                    throw e;
+                }
                 log.error("idle session left out and dropped from the index {}: {} (the key is left as it is)",
                         indexKey, e.getMessage());
             }
@@ -212,7 +199,7 @@ public final class RedisSessionStore implements SessionStore {
         for (redis.clients.jedis.resps.Tuple t : candidates) {
             users.add(t.getElement());
         }
-        Map<String, SessionState> sessions = loadReadable(users);
+        Map<String, SessionState> sessions = load(users, true);
         List<SessionState> out = new ArrayList<>();
         List<byte[]> fixes = new ArrayList<>();
         for (redis.clients.jedis.resps.Tuple t : candidates) {
