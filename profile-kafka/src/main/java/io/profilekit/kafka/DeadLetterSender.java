@@ -57,6 +57,7 @@ final class DeadLetterSender {
      * @return whether nothing is owed any more
      */
     boolean send(List<Letter> owed) {
+        int owedAtStart = owed.size();
         List<Future<?>> sent = new ArrayList<>(owed.size());
         Exception firstError = null;
         Letter firstFailed = null;
@@ -134,7 +135,7 @@ final class DeadLetterSender {
         if (failedAttempts++ == 0) {
             log.warn("{} of {} dead letter(s) not acknowledged (first: from {}-{}@{} to {}: {}); their partitions stay "
                             + "uncommitted and the letters are retried until the broker takes them",
-                    failed, sent.size(), header(firstFailed, DeadLetters.ORIGINAL_TOPIC),
+                    failed, owedAtStart, header(firstFailed, DeadLetters.ORIGINAL_TOPIC),
                     header(firstFailed, DeadLetters.ORIGINAL_PARTITION), header(firstFailed, DeadLetters.ORIGINAL_OFFSET),
                     firstFailed.record().topic(), String.valueOf(firstError));
         }

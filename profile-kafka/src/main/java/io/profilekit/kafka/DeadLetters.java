@@ -33,7 +33,7 @@ public final class DeadLetters {
     public static ProducerRecord<String, byte[]> of(String topic, ConsumerRecord<String, byte[]> record, String reason) {
         Headers headers = new RecordHeaders();
         for (Header h : record.headers()) {
-            if (!h.key().startsWith("profilekit.original.") && !h.key().equals(REASON)) {
+            if (!h.key().startsWith("profilekit.original.") && !OWN.contains(h.key())) {
                 headers.add(h);
             }
         }
@@ -59,10 +59,15 @@ public final class DeadLetters {
      */
     public static final String KEY_AND_HEADERS_DROPPED = "profilekit.key.dropped";
 
+    /** The headers this class sets; a reduced letter keeps these only (a record's own may use the same prefix). */
+    private static final java.util.Set<String> OWN = java.util.Set.of(ORIGINAL_TOPIC, ORIGINAL_PARTITION, ORIGINAL_OFFSET,
+            REASON, VALUE_DROPPED, KEY_AND_HEADERS_DROPPED);
+
     /**
      * A smaller dead letter, for a topic that refused {@code letter} as too large: without its value
      * ({@link #VALUE_DROPPED}) when it has one; else without its key and the record's own headers
-     * ({@link #KEY_AND_HEADERS_DROPPED}); null when only ProfileKit's headers are left to send.
+     * ({@link #KEY_AND_HEADERS_DROPPED}, also those named like ProfileKit's); null when only the
+     * headers this class sets are left to send.
      */
     static ProducerRecord<String, byte[]> reduced(ProducerRecord<String, byte[]> letter) {
         Headers headers = new RecordHeaders();
@@ -76,7 +81,7 @@ public final class DeadLetters {
         int dropped = 0;
         long droppedBytes = 0;
         for (Header h : letter.headers()) {
-            if (h.key().startsWith("profilekit.")) {
+            if (OWN.contains(h.key())) {
                 headers.add(h);
             } else {
                 dropped++;

@@ -117,6 +117,7 @@ class DeadLetterSenderTest {
         DeadLetterSender sender = new DeadLetterSender(producer);
         RecordHeaders own = new RecordHeaders();
         own.add("trace", new byte[3000]);
+        own.add("profilekit.trace", new byte[2000]); // named like ProfileKit's, but the record's own
         ConsumerRecord<String, byte[]> keyOnly = new ConsumerRecord<>(FROM.topic(), FROM.partition(), 9, 0L,
                 TimestampType.CREATE_TIME, 10_000, 0, "k".repeat(10_000), null, own, Optional.empty());
         List<DeadLetterSender.Letter> owed = new ArrayList<>(List.of(new DeadLetterSender.Letter(FROM,
@@ -130,8 +131,9 @@ class DeadLetterSenderTest {
         assertThat(sent.key()).isNull();
         assertThat(sent.value()).isNull();
         assertThat(sent.headers().lastHeader("trace")).isNull();
+        assertThat(sent.headers().lastHeader("profilekit.trace")).isNull();
         assertThat(DeadLetters.header(sent.headers(), DeadLetters.KEY_AND_HEADERS_DROPPED))
-                .contains("key 10000 bytes, 1 header(s) of 3005 bytes: more than the dead-letter topic takes");
+                .contains("key 10000 bytes, 2 header(s) of 5021 bytes: more than the dead-letter topic takes");
         assertThat(DeadLetters.header(sent.headers(), DeadLetters.ORIGINAL_OFFSET)).contains("9");
         assertThat(DeadLetters.header(sent.headers(), DeadLetters.REASON))
                 .contains("value: an event record needs a JSON value, got none");
