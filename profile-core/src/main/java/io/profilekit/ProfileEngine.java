@@ -86,7 +86,11 @@ public final class ProfileEngine implements AutoCloseable {
             new java.util.concurrent.locks.ReentrantReadWriteLock();
 
     /** A profile state as last read or written, and when (epoch milliseconds of the engine's clock). */
-    private record KnownGood(ProfileState state, long atMillis) {
+    /** Stamps each kept copy, so that a read keeps what it loaded only if nothing newer was kept since it began. */
+    private final java.util.concurrent.atomic.AtomicLong copies = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A fallback copy: the state, when it was kept (clock), and its stamp from {@link #copies}. */
+    private record KnownGood(ProfileState state, long atMillis, long stamp) {
     }
 
     private ProfileEngine(Builder b) {
@@ -234,9 +238,10 @@ public final class ProfileEngine implements AutoCloseable {
         Map<String, ProfileState> states;
         Map<String, Profile.Freshness> stale = Map.of();
         try {
+            long loadStarted = copies.get();
             states = storeCall(() -> store.loadAll(userIds));
             for (ProfileState s : states.values()) {
-                keepCopy(s, now.toEpochMilli());
+                keepCopy(s, now.toEpochMilli(), loadStarted);
             }
         } catch (ProfileStoreException e) {
             StaleCopiesException offered = e instanceof StaleCopiesException s ? s : null;
@@ -288,7 +293,14 @@ public final class ProfileEngine implements AutoCloseable {
         try {
             // an event up to the allowed future skew may have been applied already: the erase time is
             // at least the profile's newest event time, so that a replay of it is dropped too
-            ProfileState current = storeCall(() -> store.loadAll(List.of(userId))).get(userId);
+            ProfileState current;
+            try {
+                current = storeCall(() -> store.loadAll(List.of(userId))).get(userId);
+            } catch (ProfileStoreException unreadable) {
+                // a profile the store cannot read (or a failing store, which the erase itself then
+                // reports): erased at the clock's time
+                current = null;
+            }
             long now = clock.millis();
             long erasedAt = current == null ? now : Math.max(now, current.lastEventTime());
             at = Instant.ofEpochMilli(erasedAt);
@@ -303,7 +315,7 @@ public final class ProfileEngine implements AutoCloseable {
                 deferred.remove(userId);
             }
             lastKnownGood.put(userId, new KnownGood(new ProfileState(userId, (current == null ? 0 : current.version()) + 1,
-                    Map.of(), ProfileState.NONE, SeenEvents.empty(), Map.of(), erasedAt), now));
+                    Map.of(), ProfileState.NONE, SeenEvents.empty(), Map.of(), erasedAt), now, copies.incrementAndGet()));
             if (sessionStore != null) {
                 sessionStoreCall(() -> {
                     sessionStore.erase(userId);
@@ -375,8 +387,9 @@ public final class ProfileEngine implements AutoCloseable {
     /**
      * Refuses further records (they fail with IllegalStateException), waits for the batches already
      * applying and for a maintenance run in progress, flushes coalesced changes, and closes the
-     * stores the engine created. Called from a listener on a thread that is applying a batch, it
-     * does not wait for that batch (it cannot): what the batch defers after is then not flushed.
+     * stores the engine created. Called from a listener, on a thread that is applying a batch, it
+     * does not wait for batches in flight (it cannot wait for its own): batches of other threads may
+     * then still be applying while it flushes and closes the stores it created, and fail.
      */
     @Override
     public void close() {
@@ -491,18 +504,19 @@ public final class ProfileEngine implements AutoCloseable {
     /** Keeps a written state as the last-known-good copy of a user already read. */
     void remember(ProfileState written) {
         long now = clock.millis();
-        lastKnownGood.asMap().computeIfPresent(written.userId(), (id, old) -> written.version() >= old.state().version()
-                ? new KnownGood(SortedAttributes.lean(written), now) : old);
+        lastKnownGood.asMap().computeIfPresent(written.userId(),
+                (id, old) -> new KnownGood(SortedAttributes.lean(written), now, copies.incrementAndGet()));
     }
 
     /**
-     * Keeps a loaded state as the last-known-good copy, unless a newer version is kept already (a
-     * read that raced a write or an erase of the user must not put an older state back).
+     * Keeps a loaded state as the last-known-good copy, unless a copy was kept since the load began
+     * ({@code loadStarted}, a stamp of {@link #copies}): a read that raced a write or an erase of the
+     * user must not put an older state back. (Stamps, not versions: versions start again after a
+     * profile or a tombstone expires.)
      */
-    private void keepCopy(ProfileState loaded, long now) {
-        KnownGood fresh = new KnownGood(SortedAttributes.lean(loaded), now);
-        lastKnownGood.asMap().merge(loaded.userId(), fresh,
-                (old, neu) -> neu.state().version() >= old.state().version() ? neu : old);
+    private void keepCopy(ProfileState loaded, long now, long loadStarted) {
+        KnownGood fresh = new KnownGood(SortedAttributes.lean(loaded), now, copies.incrementAndGet());
+        lastKnownGood.asMap().merge(loaded.userId(), fresh, (old, neu) -> old.stamp() > loadStarted ? old : neu);
     }
 
     /** Builds a {@link ProfileEngine}. Mutable and not thread-safe; {@link #build()} validates. */
@@ -699,7 +713,11 @@ public final class ProfileEngine implements AutoCloseable {
             return this;
         }
 
-        /** How long a profile lives without events before the store drops it; default forever. */
+        /**
+         * How long a profile lives without events before the store drops it; default forever. A
+         * profile started after an erase keeps the erase time, and the store keeps it at least as
+         * long as a tombstone (its own retention), whatever this TTL.
+         */
         public Builder profileTtl(Duration ttl) {
             if (ttl.isNegative()) {
                 throw new IllegalArgumentException("profileTtl must not be negative, got " + ttl);

@@ -83,6 +83,20 @@ class ErasureAndFallbackTest {
     }
 
     @Test
+    void aProfileTheStoreCannotReadIsErasedAtTheClocksTime() {
+        CountingStore store = new CountingStore(new InMemoryProfileStore());
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
+                .build()) {
+            e.record(view("u", 1)).join();
+            store.failNext = new ProfileStoreException("Redis key u holds a profile this store cannot read");
+            e.erase("u");
+            io.profilekit.spi.ProfileState tombstone = store.delegate.loadAll(List.of("u")).get("u");
+            assertThat(tombstone.erased()).isTrue();
+            assertThat(tombstone.erasedAt()).isEqualTo(clock.millis());
+        }
+    }
+
+    @Test
     void afterAnEraseAStoreOutageServesNoProfileNotTheErasedCopy() {
         CountingStore store = new CountingStore(new InMemoryProfileStore());
         try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
