@@ -148,7 +148,8 @@ final class BatchApplier {
             for (int k = 1; k <= idx[0]; k++) {
                 int i = idx[k];
                 if (results[i].outcome() == RecordResult.Outcome.APPLIED && !later[i].isEmpty()) {
-                    deferred.add(events.get(i).userId(), later[i], events.get(i).timestamp().toEpochMilli());
+                    deferred.add(events.get(i).userId(), later[i], events.get(i).timestamp().toEpochMilli(),
+                            w.base().erasedAt());
                 }
             }
         });

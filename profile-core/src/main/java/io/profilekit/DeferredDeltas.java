@@ -37,8 +37,23 @@ final class DeferredDeltas {
     private HashMap<String, Pending> pending = new HashMap<>();
     private HashMap<String, List<Sealed>> requeued = new HashMap<>();
 
-    /** Adds the deferred part of an event of {@code userId} that happened at {@code eventTime}. */
-    synchronized void add(String userId, Delta delta, long eventTime) {
+    /**
+     * Adds the deferred part of an event of {@code userId} that happened at {@code eventTime},
+     * applied to a profile erased at {@code erasedAt} ({@link io.profilekit.spi.ProfileState#NONE}
+     * when it was not): what is pending from before that erase (another instance's) is dropped first,
+     * so that it is not merged into what comes after.
+     */
+    synchronized void add(String userId, Delta delta, long eventTime, long erasedAt) {
+        if (erasedAt != io.profilekit.spi.ProfileState.NONE) {
+            Pending before = pending.get(userId);
+            if (before != null && before.newestEvent() <= erasedAt) {
+                pending.remove(userId);
+            }
+            List<Sealed> given = requeued.get(userId);
+            if (given != null && given.removeIf(s -> s.newestEvent() <= erasedAt) && given.isEmpty()) {
+                requeued.remove(userId);
+            }
+        }
         pending.merge(userId, new Pending(delta, eventTime), Pending::merge);
     }
 

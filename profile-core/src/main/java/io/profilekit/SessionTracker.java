@@ -59,6 +59,9 @@ final class SessionTracker {
     Outcome advance(WorkingProfile w, SessionState stored, List<Event> events, Delta[] sessionDeltas, int[] applied) {
         SessionState live = stored;
         int committed = 0;
+        if (live != null && w.erasedAfter(live.start())) {
+            live = null; // begun before an erase (by another instance): its events are erased with it
+        }
         for (int i : applied) {
             Event e = events.get(i);
             Delta d = sessionDeltas[i];
@@ -120,12 +123,12 @@ final class SessionTracker {
 
     /**
      * Commits a session into the working profile; false when the profile shows it committed already,
-     * or erased after the session's last event (a session another instance kept live across the
-     * erase: its events are erased, so it is dropped).
+     * or erased after the session began (a session another instance kept live across the erase: its
+     * events before the erase are erased, so it is dropped).
      */
     boolean commit(WorkingProfile w, SessionState s) {
         long time = s.lastEvent();
-        if (w.erasedAfter(time)) {
+        if (w.erasedAfter(s.start())) {
             return false;
         }
         long hash = Hashing.hash64("session:" + s.userId() + ":" + s.sessionId() + ":" + s.start());

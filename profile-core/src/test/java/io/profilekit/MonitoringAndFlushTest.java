@@ -137,11 +137,26 @@ class MonitoringAndFlushTest {
     }
 
     @Test
+    void whatWasPendingBeforeAnotherInstancesEraseIsNotMergedIntoWhatComesAfter() {
+        InMemoryProfileStore store = new InMemoryProfileStore();
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
+                .flushInterval(Duration.ofSeconds(5)).build()) {
+            e.record(view("u", 1)).join();
+            store.erase("u", T0.plusSeconds(120)); // another instance
+            e.record(view("u", 3)).join();
+            e.flush();
+            Profile p = e.get("u").orElseThrow();
+            assertThat(p.getLong("page_views")).contains(1L);
+            assertThat(p.getList("recent_pages")).containsExactly("/p3");
+        }
+    }
+
+    @Test
     void aFailedFlushGivesBackOnlyTheUsersWhoseWriteDidNotLand() {
         DeferredDeltas deferred = new DeferredDeltas();
         Delta d = reducer.reduce(view("u", 1));
-        deferred.add("u", d, 1);
-        deferred.add("v", d, 2);
+        deferred.add("u", d, 1, io.profilekit.spi.ProfileState.NONE);
+        deferred.add("v", d, 2, io.profilekit.spi.ProfileState.NONE);
         Map<String, List<DeferredDeltas.Sealed>> drained = deferred.drain(10);
         deferred.requeue(drained, java.util.Set.of("u"));
         assertThat(deferred.drain(20)).containsOnlyKeys("v");

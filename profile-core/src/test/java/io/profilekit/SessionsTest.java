@@ -92,6 +92,20 @@ class SessionsTest {
     }
 
     @Test
+    void aSessionBegunBeforeAnotherInstancesEraseIsNotCarriedOnAfterIt() {
+        try (ProfileEngine e = engine()) {
+            clock.set(T0.plusSeconds(3600));
+            e.record(view("u", 0, "/a")).join();
+            e.record(view("u", 5, "/b")).join();
+            e.store().erase("u", T0.plusSeconds(600)); // another instance; the live session stays
+            e.record(view("u", 12, "/c")).join(); // within the gap of the erased session
+            Session live = e.session("u").orElseThrow();
+            assertThat(live.events()).as("a new session, from the event after the erase").isEqualTo(1);
+            assertThat(live.aggregates()).containsEntry("events", 1L);
+        }
+    }
+
+    @Test
     void theClockEndsAnIdleSessionOnceWithoutACallerPolling() {
         try (ProfileEngine e = engine()) {
             e.record(view("u", 0, "/a")).join();

@@ -100,7 +100,14 @@ public final class Pipeline {
     }
 
     public static void main(String[] args) throws Exception {
-        Options o = Options.parse(args);
+        Options o;
+        try {
+            o = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(USAGE);
+            throw e;
+        }
         if (o == null) {
             System.out.println(USAGE);
             return;
@@ -133,13 +140,14 @@ public final class Pipeline {
             System.out.printf("started Redis on %s in %d ms%n", address, (System.nanoTime() - t) / 1_000_000);
         }
         String hostPort = address.replaceFirst("^redis://", "");
-        RedisClient client = closing(resources, RedisClient.builder().hostAndPort(HostAndPort.from(hostPort)).build());
         try {
+            RedisClient client = closing(resources, RedisClient.builder().hostAndPort(HostAndPort.from(hostPort)).build());
             client.ping();
+            return client;
         } catch (RuntimeException e) {
-            throw new IllegalStateException("cannot reach Redis at " + hostPort + " (--redis): " + e.getMessage(), e);
+            throw new IllegalStateException("cannot reach Redis at " + hostPort + " (--redis host:port): "
+                    + e.getMessage(), e);
         }
-        return client;
     }
 
     /** Connects to {@code --bootstrap-servers}, or starts a broker; either way creates the topics. */
