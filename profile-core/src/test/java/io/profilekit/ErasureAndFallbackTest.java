@@ -18,6 +18,11 @@ class ErasureAndFallbackTest {
             .on("page_view", (e, p) -> p.increment("page_views").set("last_url", e.string("url")))
             .build();
 
+    /** An engine on {@code store}, on the test's clock, without a scheduler. */
+    ProfileEngine engine(io.profilekit.spi.ProfileStore store) {
+        return ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false).build();
+    }
+
     static Event view(String user, int minute) {
         return Event.of(user, "page_view").at(T0.plusSeconds(60L * minute)).withId(user + "-" + minute)
                 .with("url", "/p" + minute);
@@ -85,8 +90,7 @@ class ErasureAndFallbackTest {
     @Test
     void aProfileTheStoreCannotReadIsErasedAtTheClocksTime() {
         CountingStore store = new CountingStore(new InMemoryProfileStore());
-        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
-                .build()) {
+        try (ProfileEngine e = engine(store)) {
             e.record(view("u", 1)).join();
             store.failNext = new ProfileStoreException("Redis key u holds a profile this store cannot read");
             e.erase("u");
@@ -99,8 +103,7 @@ class ErasureAndFallbackTest {
     @Test
     void afterAnEraseAStoreOutageServesNoProfileNotTheErasedCopy() {
         CountingStore store = new CountingStore(new InMemoryProfileStore());
-        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
-                .build()) {
+        try (ProfileEngine e = engine(store)) {
             e.record(view("u", 1)).join();
             assertThat(e.get("u")).isPresent(); // the engine keeps a copy
             e.erase("u");
@@ -112,8 +115,7 @@ class ErasureAndFallbackTest {
     @Test
     void aStoreOutageOnReadServesTheLastKnownGoodCopyMarkedStale() {
         CountingStore store = new CountingStore(new InMemoryProfileStore());
-        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
-                .build()) {
+        try (ProfileEngine e = engine(store)) {
             e.record(view("u", 1)).join();
             assertThat(e.get("u").orElseThrow().freshness()).isEqualTo(Profile.Freshness.FRESH);
             clock.advance(Duration.ofSeconds(42));
@@ -132,8 +134,7 @@ class ErasureAndFallbackTest {
     @Test
     void theLastKnownGoodCopyFollowsThisEnginesWrites() {
         CountingStore store = new CountingStore(new InMemoryProfileStore());
-        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
-                .build()) {
+        try (ProfileEngine e = engine(store)) {
             e.record(view("u", 1)).join();
             e.get("u");
             e.record(view("u", 2)).join();
@@ -145,8 +146,7 @@ class ErasureAndFallbackTest {
     @Test
     void copiesAStoreOffersWhenItFailsAreServedMarkedStaleTheYoungerCopyWinning() {
         CountingStore store = new CountingStore(new InMemoryProfileStore());
-        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
-                .build()) {
+        try (ProfileEngine e = engine(store)) {
             e.recordAll(List.of(view("u", 1), view("v", 1))).join();
             assertThat(e.get("u")).isPresent(); // the engine's own copy of u, taken now
             io.profilekit.spi.ProfileState storedV = store.delegate.loadAll(List.of("v")).get("v");
