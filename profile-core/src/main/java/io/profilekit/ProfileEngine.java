@@ -309,8 +309,8 @@ public final class ProfileEngine implements AutoCloseable {
                 return null;
             });
             // what this engine holds first, before the session store's call, which may fail: the
-            // fallback copy becomes the tombstone (at least its version), so that a read that loaded
-            // the profile before the erase cannot put it back
+            // fallback copy becomes the tombstone, kept after any read that began before, so that
+            // such a read cannot put the erased profile back
             if (deferred != null) {
                 deferred.remove(userId);
             }
