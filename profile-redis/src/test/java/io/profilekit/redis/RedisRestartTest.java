@@ -37,6 +37,7 @@ class RedisRestartTest extends RedisTestBase {
         int perBatch = 50;
         RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix("restart:").build();
         CountDownLatch halfWay = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
         CountDownLatch sawFailure = new CountDownLatch(1);
         CountDownLatch restarted = new CountDownLatch(1);
         AtomicInteger failures = new AtomicInteger();
@@ -71,15 +72,23 @@ class RedisRestartTest extends RedisTestBase {
                     }
                     if (b == batches / 2) {
                         halfWay.countDown();
+                        // the second half is written while Redis is down: it cannot finish first
+                        if (!stopped.await(2, TimeUnit.MINUTES)) {
+                            throw new AssertionError("Redis was not stopped");
+                        }
                     }
                 }
                 return null;
             });
             assertThat(halfWay.await(2, TimeUnit.MINUTES)).isTrue();
             redis.stop();
-            assertThat(sawFailure.await(2, TimeUnit.MINUTES)).as("the writer noticed Redis was down").isTrue();
-            redis.restart();
-            restarted.countDown();
+            stopped.countDown();
+            try {
+                assertThat(sawFailure.await(2, TimeUnit.MINUTES)).as("the writer noticed Redis was down").isTrue();
+            } finally {
+                redis.restart(); // for the other tests too, whatever happened
+                restarted.countDown();
+            }
             done.get(5, TimeUnit.MINUTES);
 
             assertThat(failures.get()).isPositive();
