@@ -1,13 +1,9 @@
 package io.profilekit;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.profilekit.internal.SortedAttributes;
 import io.profilekit.internal.UserLocks;
 import io.profilekit.spi.ProfileState;
 import io.profilekit.spi.ProfileStore;
-import io.profilekit.spi.SeenEvents;
 import io.profilekit.spi.SessionState;
 import io.profilekit.spi.SessionStore;
 
@@ -74,7 +70,7 @@ public final class ProfileEngine implements AutoCloseable {
     private final SessionTracker sessionTracker;
     private final int storeRetries;
     private final Duration storeRetryBackoff;
-    private final Cache<String, KnownGood> lastKnownGood;
+    private final FallbackCopies fallback;
     private final Duration flushInterval;
     private final DeferredDeltas deferred;
     private final BatchApplier applier;
@@ -86,12 +82,6 @@ public final class ProfileEngine implements AutoCloseable {
             new java.util.concurrent.locks.ReentrantReadWriteLock();
 
     /** A profile state as last read or written, and when (epoch milliseconds of the engine's clock). */
-    /** Stamps each kept copy, so that a read keeps what it loaded only if nothing newer was kept since it began. */
-    private final java.util.concurrent.atomic.AtomicLong copies = new java.util.concurrent.atomic.AtomicLong();
-
-    /** A fallback copy: the state, when it was kept (clock), and its stamp from {@link #copies}. */
-    private record KnownGood(ProfileState state, long atMillis, long stamp) {
-    }
 
     private ProfileEngine(Builder b) {
         this.reducer = Objects.requireNonNull(b.reducer, "reducer is required: ProfileEngine.builder().reducer(...)");
@@ -114,7 +104,7 @@ public final class ProfileEngine implements AutoCloseable {
                 : null;
         this.storeRetries = b.storeRetries;
         this.storeRetryBackoff = b.storeRetryBackoff;
-        this.lastKnownGood = Caffeine.newBuilder().maximumSize(b.lastKnownGoodSize).build();
+        this.fallback = new FallbackCopies(b.lastKnownGoodSize);
         this.flushInterval = b.flushInterval;
         this.deferred = flushInterval.isZero() ? null : new DeferredDeltas();
         this.writeLoop = new WriteLoop(this);
@@ -238,17 +228,17 @@ public final class ProfileEngine implements AutoCloseable {
         Map<String, ProfileState> states;
         Map<String, Profile.Freshness> stale = Map.of();
         try {
-            long loadStarted = copies.get();
+            long readStarted = fallback.readStarting();
             states = storeCall(() -> store.loadAll(userIds));
             for (ProfileState s : states.values()) {
-                keepCopy(s, now.toEpochMilli(), loadStarted);
+                fallback.loaded(s, now.toEpochMilli(), readStarted);
             }
         } catch (ProfileStoreException e) {
             StaleCopiesException offered = e instanceof StaleCopiesException s ? s : null;
             states = new HashMap<>();
             stale = new HashMap<>();
             for (String id : userIds) {
-                KnownGood k = lastKnownGood.getIfPresent(id);
+                FallbackCopies.Copy k = fallback.get(id);
                 Duration own = k == null ? null : Duration.ofMillis(Math.max(0, now.toEpochMilli() - k.atMillis()));
                 Duration theirs = offered == null ? null : offered.ages().get(id);
                 if (theirs != null && (own == null || theirs.compareTo(own) <= 0)) {
@@ -314,8 +304,7 @@ public final class ProfileEngine implements AutoCloseable {
             if (deferred != null) {
                 deferred.remove(userId);
             }
-            lastKnownGood.put(userId, new KnownGood(new ProfileState(userId, (current == null ? 0 : current.version()) + 1,
-                    Map.of(), ProfileState.NONE, SeenEvents.empty(), Map.of(), erasedAt), now, copies.incrementAndGet()));
+            fallback.erased(userId, current == null ? 0 : current.version(), erasedAt, now);
             if (sessionStore != null) {
                 sessionStoreCall(() -> {
                     sessionStore.erase(userId);
@@ -503,20 +492,7 @@ public final class ProfileEngine implements AutoCloseable {
 
     /** Keeps a written state as the last-known-good copy of a user already read. */
     void remember(ProfileState written) {
-        long now = clock.millis();
-        lastKnownGood.asMap().computeIfPresent(written.userId(),
-                (id, old) -> new KnownGood(SortedAttributes.lean(written), now, copies.incrementAndGet()));
-    }
-
-    /**
-     * Keeps a loaded state as the last-known-good copy, unless a copy was kept since the load began
-     * ({@code loadStarted}, a stamp of {@link #copies}): a read that raced a write or an erase of the
-     * user must not put an older state back. (Stamps, not versions: versions start again after a
-     * profile or a tombstone expires.)
-     */
-    private void keepCopy(ProfileState loaded, long now, long loadStarted) {
-        KnownGood fresh = new KnownGood(SortedAttributes.lean(loaded), now, copies.incrementAndGet());
-        lastKnownGood.asMap().merge(loaded.userId(), fresh, (old, neu) -> old.stamp() > loadStarted ? old : neu);
+        fallback.written(written, clock.millis());
     }
 
     /** Builds a {@link ProfileEngine}. Mutable and not thread-safe; {@link #build()} validates. */
