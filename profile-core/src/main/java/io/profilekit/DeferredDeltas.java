@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -83,7 +84,7 @@ final class DeferredDeltas {
      * Gives back what a failed flush drained for the users whose write did not land, to be applied
      * (at most once each) by the next one.
      */
-    synchronized void requeue(Map<String, List<Sealed>> drained, java.util.Set<String> landed) {
+    synchronized void requeue(Map<String, List<Sealed>> drained, Set<String> landed) {
         drained.forEach((user, sealed) -> {
             if (landed.contains(user)) {
                 return;

@@ -8,6 +8,8 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -101,7 +103,7 @@ final class EngineMaintenance implements AutoCloseable {
         }
         // per user, whether the last run of its work committed: a run whose write lost to another
         // writer is run again, and only the run that landed counts
-        Map<String, Boolean> committed = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, Boolean> committed = new ConcurrentHashMap<>();
         writes.run(users, true, null, (w, session) -> {
             if (session == null || session.lastEvent() > lastEventAtOrBefore) {
                 committed.remove(w.base().userId());
@@ -123,7 +125,7 @@ final class EngineMaintenance implements AutoCloseable {
         if (pending.isEmpty()) {
             return;
         }
-        java.util.Set<String> landed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Set<String> landed = ConcurrentHashMap.newKeySet();
         try {
             writes.run(pending.keySet(), false, null, (w, session) -> {
                 for (DeferredDeltas.Sealed s : pending.get(w.base().userId())) {

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -78,8 +79,7 @@ public final class ProfileEngine implements AutoCloseable {
     private final EngineMaintenance maintenance;
     private volatile boolean closed;
     /** Held (shared) by each batch while it applies; {@link #close()} takes it to wait for them. */
-    private final java.util.concurrent.locks.ReentrantReadWriteLock inFlight =
-            new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private final ReentrantReadWriteLock inFlight = new ReentrantReadWriteLock();
 
     /** A profile state as last read or written, and when (epoch milliseconds of the engine's clock). */
 

@@ -9,6 +9,7 @@ import io.profilekit.op.Operation;
 import io.profilekit.spi.SessionState;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -164,6 +165,6 @@ final class SessionTracker {
                 out[n++] = i;
             }
         }
-        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
+        return n == out.length ? out : Arrays.copyOf(out, n);
     }
 }
