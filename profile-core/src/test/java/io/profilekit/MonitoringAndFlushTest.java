@@ -25,6 +25,12 @@ class MonitoringAndFlushTest {
             .critical("last_url")
             .build();
 
+    /** An engine on {@code store} coalescing non-critical attributes for {@code interval}, without a scheduler. */
+    ProfileEngine flushing(io.profilekit.spi.ProfileStore store, Duration interval) {
+        return ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
+                .flushInterval(interval).build();
+    }
+
     static Event view(String user, int minute) {
         return Event.of(user, "page_view").at(T0.plusSeconds(60L * minute)).with("url", "/p" + minute);
     }
@@ -58,8 +64,7 @@ class MonitoringAndFlushTest {
     @Test
     void criticalAttributesAreReadableAtOnceAndTheRestAfterOneCoalescedWritePerUser() {
         CountingStore store = new CountingStore(new InMemoryProfileStore());
-        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
-                .flushInterval(Duration.ofMillis(200)).build()) {
+        try (ProfileEngine e = flushing(store, Duration.ofMillis(200))) {
             for (int i = 0; i < 10; i++) {
                 e.record(view("u", i)).join();
             }
@@ -78,8 +83,7 @@ class MonitoringAndFlushTest {
     @Test
     void closingTheEngineFlushesWhatIsPending() {
         InMemoryProfileStore store = new InMemoryProfileStore();
-        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
-                .flushInterval(Duration.ofSeconds(5)).build()) {
+        try (ProfileEngine e = flushing(store, Duration.ofSeconds(5))) {
             e.record(view("u", 1)).join();
         }
         try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).build()) {
@@ -123,8 +127,7 @@ class MonitoringAndFlushTest {
     @Test
     void aFlushAfterAnotherInstanceErasedTheUserLeavesTheErasedEventsOut() {
         InMemoryProfileStore store = new InMemoryProfileStore();
-        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
-                .flushInterval(Duration.ofSeconds(5)).build()) {
+        try (ProfileEngine e = flushing(store, Duration.ofSeconds(5))) {
             e.record(view("u", 1)).join();
             store.erase("u", T0.plusSeconds(120)); // another instance, after the event's time
             e.flush();
@@ -139,8 +142,7 @@ class MonitoringAndFlushTest {
     @Test
     void whatWasPendingBeforeAnotherInstancesEraseIsNotMergedIntoWhatComesAfter() {
         InMemoryProfileStore store = new InMemoryProfileStore();
-        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
-                .flushInterval(Duration.ofSeconds(5)).build()) {
+        try (ProfileEngine e = flushing(store, Duration.ofSeconds(5))) {
             e.record(view("u", 1)).join();
             store.erase("u", T0.plusSeconds(120)); // another instance
             e.record(view("u", 3)).join();
@@ -176,8 +178,7 @@ class MonitoringAndFlushTest {
                 Thread.currentThread().interrupt();
             }
         };
-        ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
-                .flushInterval(Duration.ofSeconds(5)).build();
+        ProfileEngine e = flushing(store, Duration.ofSeconds(5));
         Thread recording = new Thread(() -> e.record(view("u", 1)).join());
         recording.start();
         assertThat(writing.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
