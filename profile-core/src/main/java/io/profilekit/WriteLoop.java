@@ -7,6 +7,7 @@ import io.profilekit.op.Operation;
 import io.profilekit.spi.ProfileState;
 import io.profilekit.spi.ProfileWrite;
 import io.profilekit.spi.SessionState;
+import io.profilekit.spi.SessionWrite;
 import io.profilekit.spi.WriteOutcome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -135,6 +136,18 @@ final class WriteLoop {
      */
     private List<String> round(List<String> pending, boolean withSessions, UserWork work, List<Landed> landed,
                                Consumer<WorkingProfile> onLanded) {
+        // the round's session changes go to the session store in one call at its end, also when the
+        // profile write fails: those gathered by then belong to profiles already written or unchanged
+        List<SessionWrite> sessions = new ArrayList<>();
+        try {
+            return writeProfiles(pending, withSessions, work, landed, onLanded, sessions);
+        } finally {
+            writeSessions(sessions);
+        }
+    }
+
+    private List<String> writeProfiles(List<String> pending, boolean withSessions, UserWork work, List<Landed> landed,
+                                       Consumer<WorkingProfile> onLanded, List<SessionWrite> sessions) {
         EngineCounters counters = engine.counters();
         Map<String, ProfileState> loaded = engine.storeCall(() -> engine.store().loadAll(pending));
         Map<String, SessionState> live = withSessions
@@ -152,7 +165,7 @@ final class WriteLoop {
                     // a write whose store call failed had reached the store: its events are in the
                     // profile, so it is finished as if the call had succeeded (change, session)
                     counters.writesRecovered.increment();
-                    written(earlier, now, landed);
+                    written(earlier, now, landed, sessions);
                     if (earlier.work == work) {
                         continue; // this very call's work, done
                     }
@@ -170,7 +183,7 @@ final class WriteLoop {
                 writes.add(write);
                 attempts.add(new Attempt(w, write, so, work, onLanded));
             } else if (so != null) {
-                writeSession(so);
+                addSessionWrite(so, sessions);
             }
         }
         if (writes.isEmpty()) {
@@ -193,7 +206,7 @@ final class WriteLoop {
         for (int j = 0; j < outcomes.size(); j++) {
             Attempt a = attempts.get(j);
             if (outcomes.get(j).written()) {
-                written(a, now, landed);
+                written(a, now, landed, sessions);
             } else {
                 counters.writeConflicts.increment();
                 retry.add(a.working.base().userId());
@@ -202,8 +215,8 @@ final class WriteLoop {
         return retry;
     }
 
-    /** Finishes a write the store took: counts it, refreshes the fallback copy, writes the session. */
-    private void written(Attempt a, long now, List<Landed> landed) {
+    /** Finishes a write the store took: counts it, refreshes the fallback copy, adds its session's change. */
+    private void written(Attempt a, long now, List<Landed> landed, List<SessionWrite> sessions) {
         EngineCounters counters = engine.counters();
         counters.writes.increment();
         engine.remember(a.write.state());
@@ -212,7 +225,7 @@ final class WriteLoop {
         }
         if (a.session != null) {
             counters.sessionsCommitted.add(a.session.committed());
-            writeSession(a.session);
+            addSessionWrite(a.session, sessions);
         }
         if (landed != null) {
             landed.add(new Landed(a.working, a.write.state(), now));
@@ -236,29 +249,37 @@ final class WriteLoop {
         }
     }
 
-    private void writeSession(SessionTracker.Outcome so) {
-        boolean ok;
-        if (so.live() == so.replaced()) {
+    private static void addSessionWrite(SessionTracker.Outcome so, List<SessionWrite> sessions) {
+        if (so.live() != so.replaced()) {
+            sessions.add(so.live() != null ? SessionWrite.store(so.live()) : SessionWrite.remove(so.replaced()));
+        }
+    }
+
+    /** Writes a round's session changes in one call; a failure is logged, not thrown (see below). */
+    private void writeSessions(List<SessionWrite> sessions) {
+        if (sessions.isEmpty()) {
             return;
         }
+        boolean[] applied;
         try {
-            if (so.live() != null) {
-                ok = engine.sessionStoreCall(() -> engine.sessionStore().write(so.live()));
-            } else {
-                SessionState r = so.replaced();
-                ok = engine.sessionStoreCall(() -> engine.sessionStore().remove(r.userId(), r.sessionId(), r.version()));
+            applied = engine.sessionStoreCall(() -> engine.sessionStore().writeAll(sessions));
+            if (applied.length != sessions.size()) {
+                throw new ProfileStoreException("session store returned " + applied.length + " outcomes for "
+                        + sessions.size() + " writes");
             }
         } catch (ProfileStoreException e) {
-            // the profile is written already: retrying the round would see its events as duplicates,
-            // so the failure is reported here and the session store catches up with the next events
-            log.error("session store failed for user {} after the profile was written; the live session"
-                    + " misses this batch's events", (so.live() != null ? so.live() : so.replaced()).userId(), e);
+            // the profiles are written already: retrying the round would see their events as
+            // duplicates, so the failure is reported here and the sessions catch up with the next events
+            log.error("session store failed for {} user(s) (first: {}) after their profiles were written; their live"
+                    + " sessions miss this batch's events", sessions.size(), sessions.get(0).userId(), e);
             return;
         }
-        if (!ok) {
-            engine.counters().writeConflicts.increment();
-            log.warn("live session of user {} changed under this engine; another instance tracks it",
-                    (so.live() != null ? so.live() : so.replaced()).userId());
+        for (int i = 0; i < applied.length; i++) {
+            if (!applied[i]) {
+                engine.counters().writeConflicts.increment();
+                log.warn("live session of user {} changed under this engine; another instance tracks it",
+                        sessions.get(i).userId());
+            }
         }
     }
 

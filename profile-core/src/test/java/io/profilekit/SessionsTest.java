@@ -1,11 +1,18 @@
 package io.profilekit;
 
+import io.profilekit.spi.SessionState;
+import io.profilekit.spi.SessionStore;
+import io.profilekit.spi.SessionWrite;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -280,5 +287,93 @@ class SessionsTest {
             assertThat(p.getLong("total_session_time")).contains(5 * Duration.ofMinutes(15).toMillis());
             assertThat(p.getLong("page_views")).contains(20L);
         }
+    }
+
+    /** An in-memory session store that counts the calls the engine makes. */
+    static final class CountingSessionStore implements SessionStore {
+        final InMemorySessionStore delegate = new InMemorySessionStore();
+        final AtomicInteger singleWrites = new AtomicInteger();
+        final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Map<String, SessionState> loadAll(Collection<String> userIds) {
+            return delegate.loadAll(userIds);
+        }
+
+        @Override
+        public boolean write(SessionState state) {
+            singleWrites.incrementAndGet();
+            return delegate.write(state);
+        }
+
+        @Override
+        public boolean remove(String userId, String sessionId, long version) {
+            singleWrites.incrementAndGet();
+            return delegate.remove(userId, sessionId, version);
+        }
+
+        @Override
+        public boolean[] writeAll(List<SessionWrite> writes) {
+            batchSizes.add(writes.size());
+            return delegate.writeAll(writes);
+        }
+
+        @Override
+        public List<SessionState> idle(long lastEventAtOrBefore, int limit) {
+            return delegate.idle(lastEventAtOrBefore, limit);
+        }
+
+        @Override
+        public void erase(String userId) {
+            delegate.erase(userId);
+        }
+    }
+
+    @Test
+    void aBatchWritesTheSessionsOfAllItsUsersInOneSessionStoreCall() {
+        CountingSessionStore sessions = new CountingSessionStore();
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).scheduler(false)
+                .sessions(Duration.ofMinutes(30)).sessionStore(sessions).build()) {
+            clock.set(T0.plus(Duration.ofHours(3)));
+            List<Event> first = new ArrayList<>();
+            for (int u = 0; u < 50; u++) {
+                first.add(view("u" + u, 0, "/a"));
+                first.add(view("u" + u, 5, "/b"));
+            }
+            e.recordAll(first).join();
+            assertThat(sessions.batchSizes).containsExactly(50);
+            // an hour later by event time: each user's session is committed and a new one starts
+            List<Event> second = new ArrayList<>();
+            for (int u = 0; u < 50; u++) {
+                second.add(view("u" + u, 65, "/c"));
+            }
+            e.recordAll(second).join();
+            assertThat(sessions.batchSizes).containsExactly(50, 50);
+            assertThat(sessions.singleWrites).hasValue(0);
+            assertThat(e.metrics().sessionsCommitted()).isEqualTo(50);
+            assertThat(e.session("u7").orElseThrow().events()).isEqualTo(1);
+            assertThat(e.get("u7").orElseThrow().getLong("sessions")).contains(1L);
+            // the idle sessions end together too: their removals go in one call
+            clock.set(T0.plus(Duration.ofHours(6)));
+            e.maintain();
+            assertThat(sessions.batchSizes).containsExactly(50, 50, 50);
+            assertThat(e.session("u7")).isEmpty();
+            assertThat(e.get("u7").orElseThrow().getLong("sessions")).contains(2L);
+        }
+    }
+
+    @Test
+    void theDefaultWriteAllAppliesEachWriteInOrderWithCompareAndSet() {
+        SessionStore store = new InMemorySessionStore();
+        SessionState a1 = new SessionState("a", "s1", false, 0, 10, 1, 1, Map.of(), 1);
+        SessionState a2 = new SessionState("a", "s1", false, 0, 20, 2, 2, Map.of(), 2);
+        SessionState b1 = new SessionState("b", "s9", false, 0, 10, 1, 1, Map.of(), 1);
+        SessionState b3 = new SessionState("b", "s9", false, 0, 30, 3, 3, Map.of(), 3);
+        boolean[] applied = store.writeAll(List.of(SessionWrite.store(a1), SessionWrite.store(a2),
+                SessionWrite.store(b3), SessionWrite.store(b1), SessionWrite.remove(a1)));
+        assertThat(applied).containsExactly(true, true, false, true, false);
+        assertThat(store.loadAll(List.of("a", "b"))).containsEntry("a", a2).containsEntry("b", b1);
+        assertThat(store.writeAll(List.of(SessionWrite.remove(a2), SessionWrite.remove(b3)))).containsExactly(true, false);
+        assertThat(store.loadAll(List.of("a", "b"))).containsOnlyKeys("b");
     }
 }

@@ -24,6 +24,25 @@ public interface SessionStore extends AutoCloseable {
     boolean remove(String userId, String sessionId, long version);
 
     /**
+     * Applies the writes in order, each as {@link #write} or {@link #remove} would, in one round
+     * trip where the backend allows: the engine hands over all the sessions a batch changed in one
+     * call. A user may appear more than once; each write sees those before it. The default calls
+     * {@link #write} and {@link #remove} one by one; a store with a network round trip per call
+     * should override it.
+     *
+     * @return for each write, in order, whether it was applied (false when another writer came first)
+     */
+    default boolean[] writeAll(List<SessionWrite> writes) {
+        boolean[] applied = new boolean[writes.size()];
+        for (int i = 0; i < applied.length; i++) {
+            SessionWrite w = writes.get(i);
+            SessionState s = w.session();
+            applied[i] = w.remove() ? remove(s.userId(), s.sessionId(), s.version()) : write(s);
+        }
+        return applied;
+    }
+
+    /**
      * Up to {@code limit} live sessions whose newest event is at or before {@code lastEventAtOrBefore}
      * (epoch milliseconds): the ones an inactivity gap has ended.
      */

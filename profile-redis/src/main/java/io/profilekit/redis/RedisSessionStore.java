@@ -4,6 +4,7 @@ import io.profilekit.ProfileStoreException;
 import io.profilekit.spi.SessionState;
 import io.profilekit.spi.SessionStateCodec;
 import io.profilekit.spi.SessionStore;
+import io.profilekit.spi.SessionWrite;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
@@ -15,11 +16,13 @@ import redis.clients.jedis.params.ZRangeParams;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
@@ -95,6 +98,7 @@ public final class RedisSessionStore implements SessionStore {
     private final Script write = new Script(WRITE_SCRIPT);
     private final Script remove = new Script(REMOVE_SCRIPT);
     private final Script index = new Script(INDEX_SCRIPT);
+    private final LongAdder roundTrips = new LongAdder();
 
     private RedisSessionStore(Builder b) {
         this.client = b.client;
@@ -110,6 +114,11 @@ public final class RedisSessionStore implements SessionStore {
     /** The Redis key of a user's live session. */
     public String key(String userId) {
         return keyPrefix + userId;
+    }
+
+    /** How many round trips to Redis this store has made (a pipeline counts one). */
+    public long roundTrips() {
+        return roundTrips.sum();
     }
 
     /** The key of the sorted set of users by their session's newest event time. */
@@ -137,6 +146,7 @@ public final class RedisSessionStore implements SessionStore {
             for (String id : users) {
                 responses.add(p.hget(bytes(key(id)), STATE));
             }
+            roundTrips.increment();
             p.sync();
         } catch (JedisException e) {
             throw failure("loading " + users.size() + " session(s)", e);
@@ -162,14 +172,7 @@ public final class RedisSessionStore implements SessionStore {
 
     @Override
     public boolean write(SessionState state) {
-        String key = key(state.userId());
-        List<byte[]> args = List.of(bytes(Long.toString(state.version() - 1)), bytes(Long.toString(state.version())),
-                SessionStateCodec.encode(state), bytes(state.sessionId()));
-        // the index entry goes in the same round trip, whatever the script answers (see the class comment)
-        Object result = write.run(List.of(bytes(key)), args, "writing the session at key " + key
-                        + " and its entry in the index " + indexKey,
-                p -> p.zadd(indexKey, state.lastEvent(), state.userId()));
-        return result instanceof Long l && l == 1;
+        return writeAll(List.of(SessionWrite.store(state)))[0];
     }
 
     @Override
@@ -180,6 +183,60 @@ public final class RedisSessionStore implements SessionStore {
         return result instanceof Long l && l == 1;
     }
 
+    /**
+     * Applies the writes in order in one pipeline (one round trip): each a script call on its user's
+     * key, and for each stored session its entry in the index, whatever the script answers (see the
+     * class comment). Calls Redis answered {@code NOSCRIPT} are sent once more with {@code EVAL}, in
+     * a second round trip.
+     */
+    @Override
+    public boolean[] writeAll(List<SessionWrite> writes) {
+        boolean[] applied = new boolean[writes.size()];
+        int[] todo = new int[writes.size()];
+        for (int i = 0; i < todo.length; i++) {
+            todo[i] = i;
+        }
+        for (int attempt = 0; todo.length > 0; attempt++) {
+            List<Response<Object>> results = new ArrayList<>(todo.length);
+            List<Response<Long>> entries = new ArrayList<>(todo.length);
+            try (AbstractPipeline p = client.pipelined()) {
+                for (int i : todo) {
+                    SessionWrite w = writes.get(i);
+                    Script script = w.remove() ? remove : write;
+                    List<byte[]> keys = List.of(bytes(key(w.userId())));
+                    results.add(attempt == 0 ? p.evalsha(script.sha, keys, args(w)) : p.eval(script.text, keys, args(w)));
+                    entries.add(w.remove() ? null : p.zadd(indexKey, w.session().lastEvent(), w.userId()));
+                }
+                roundTrips.increment();
+                p.sync();
+            } catch (JedisException e) {
+                throw failure("writing " + todo.length + " session(s) (first at key " + key(writes.get(todo[0]).userId())
+                        + ") and their entries in the index " + indexKey, e);
+            }
+            int again = 0;
+            for (int k = 0; k < todo.length; k++) {
+                int i = todo[k];
+                SessionWrite w = writes.get(i);
+                String what = (w.remove() ? "removing" : "writing") + " the session at key " + key(w.userId());
+                try {
+                    applied[i] = results.get(k).get() instanceof Long l && l == 1;
+                } catch (JedisNoScriptException e) {
+                    if (attempt > 0) {
+                        throw failure(what + " (Redis kept answering NOSCRIPT)", e);
+                    }
+                    todo[again++] = i; // in order, so a user's later write still follows its earlier one
+                } catch (RuntimeException e) { // a JedisException, or a reply a cluster pipeline never got
+                    throw failure(what, e);
+                }
+                if (entries.get(k) != null) {
+                    get(entries.get(k), what + " (its entry in the index " + indexKey + ")");
+                }
+            }
+            todo = Arrays.copyOf(todo, again);
+        }
+        return applied;
+    }
+
     @Override
     public List<SessionState> idle(long lastEventAtOrBefore, int limit) {
         if (limit <= 0) {
@@ -187,6 +244,7 @@ public final class RedisSessionStore implements SessionStore {
         }
         List<redis.clients.jedis.resps.Tuple> candidates;
         try {
+            roundTrips.increment();
             candidates = client.zrangeWithScores(indexKey, ZRangeParams.zrangeByScoreParams(Double.NEGATIVE_INFINITY,
                     lastEventAtOrBefore).limit(0, limit));
         } catch (JedisException e) {
@@ -230,10 +288,21 @@ public final class RedisSessionStore implements SessionStore {
         try (AbstractPipeline p = client.pipelined()) {
             p.del(key);
             p.zrem(indexKey, userId);
+            roundTrips.increment();
             p.sync();
         } catch (JedisException e) {
             throw failure("erasing the session at key " + key, e);
         }
+    }
+
+    /** The arguments of {@link #WRITE_SCRIPT} or {@link #REMOVE_SCRIPT} for one write. */
+    private static List<byte[]> args(SessionWrite w) {
+        SessionState s = w.session();
+        if (w.remove()) {
+            return List.of(bytes(Long.toString(s.version())), bytes(s.sessionId()));
+        }
+        return List.of(bytes(Long.toString(s.version() - 1)), bytes(Long.toString(s.version())),
+                SessionStateCodec.encode(s), bytes(s.sessionId()));
     }
 
     private SessionState decode(String userId, byte[] json) {
@@ -321,6 +390,7 @@ public final class RedisSessionStore implements SessionStore {
                 try (AbstractPipeline p = client.pipelined()) {
                     result = attempt == 0 ? p.evalsha(sha, keys, args) : p.eval(text, keys, args);
                     then = after.apply(p);
+                    roundTrips.increment();
                     p.sync();
                 } catch (JedisException e) {
                     throw failure(what, e);

@@ -9,11 +9,14 @@ import io.profilekit.ProfileStoreException;
 import io.profilekit.op.CappedSet;
 import io.profilekit.op.Counter;
 import io.profilekit.spi.SessionState;
+import io.profilekit.spi.SessionWrite;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.RedisClient;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -223,6 +226,74 @@ class RedisSessionStoreTest extends RedisTestBase {
             assertThat(second.session("u")).isEmpty();
             assertThat(client.exists(sessions.key("u"))).isFalse();
             assertThat(second.metrics().sessionsCommitted() + third.metrics().sessionsCommitted()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void writeAllAppliesEachWriteInOrderInOneRoundTrip() {
+        RedisSessionStore store = store();
+        store.write(session("b", "b", T, T + 1, 1));
+        store.write(session("c", "c", T, T + 1, 1));
+        List<SessionWrite> writes = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            writes.add(SessionWrite.store(session("u" + i, "s" + i, T, T + i, 1)));
+        }
+        writes.add(SessionWrite.store(session("u7", "s7", T, T + 500, 2))); // on top of the write before it
+        writes.add(SessionWrite.store(session("b", "b", T, T + 2, 1))); // b is at version 1 already
+        writes.add(SessionWrite.remove(session("c", "c", T, T + 1, 1)));
+        writes.add(SessionWrite.remove(session("b", "other", T, T + 1, 1))); // not b's session
+        long trips = store.roundTrips();
+        boolean[] applied = store.writeAll(writes);
+        assertThat(store.roundTrips() - trips).isEqualTo(1);
+        for (int i = 0; i < 201; i++) {
+            assertThat(applied[i]).as("write %d", i).isTrue();
+        }
+        assertThat(Arrays.copyOfRange(applied, 201, 204)).containsExactly(false, true, false);
+        assertThat(store.loadAll(List.of("u0", "u7", "u199", "b", "c"))).containsOnlyKeys("u0", "u7", "u199", "b")
+                .containsEntry("u7", session("u7", "s7", T, T + 500, 2))
+                .containsEntry("b", session("b", "b", T, T + 1, 1));
+        assertThat(client.zscore(store.indexKey(), "u7")).isEqualTo((double) (T + 500));
+        assertThat(client.zscore(store.indexKey(), "u199")).isEqualTo((double) (T + 199));
+    }
+
+    @Test
+    void writeAllSendsTheCallsAnsweredNoscriptAgainInOrder() {
+        RedisSessionStore store = store();
+        store.writeAll(List.of(SessionWrite.store(session("warm", "w", T, T, 1))));
+        client.scriptFlush();
+        long trips = store.roundTrips();
+        boolean[] applied = store.writeAll(List.of(SessionWrite.store(session("u", "s", T, T + 1, 1)),
+                SessionWrite.store(session("u", "s", T, T + 2, 2)), SessionWrite.remove(session("warm", "w", T, T, 1))));
+        assertThat(applied).containsExactly(true, true, true);
+        assertThat(store.roundTrips() - trips).as("EVALSHA, then EVAL for the refused calls").isEqualTo(2);
+        assertThat(store.loadAll(List.of("u", "warm"))).containsOnlyKeys("u")
+                .containsEntry("u", session("u", "s", T, T + 2, 2));
+    }
+
+    @Test
+    void anEngineWritesABatchsSessionsInOneRoundTrip() {
+        Instant t0 = Instant.ofEpochMilli(T);
+        MutableClock clock = new MutableClock(t0.plus(Duration.ofHours(2)));
+        ProfileReducer reducer = ProfileReducer.builder()
+                .on("page_view", (e, p) -> p.increment("page_views"))
+                .session((e, s) -> s.increment("events"))
+                .build();
+        int n = N.incrementAndGet();
+        RedisSessionStore sessions = RedisSessionStore.builder(client).keyPrefix("bs" + n + ":").indexKey("bidle" + n)
+                .build();
+        try (ProfileEngine engine = ProfileEngine.builder().reducer(reducer).clock(clock).scheduler(false)
+                .store(RedisProfileStore.builder(client).keyPrefix("bp" + n + ":").build())
+                .sessions(Duration.ofMinutes(30)).sessionStore(sessions).build()) {
+            List<Event> batch = new ArrayList<>();
+            for (int u = 0; u < 300; u++) {
+                batch.add(Event.of("u" + u, "page_view").at(t0.plusSeconds(u)).withId("a" + u).with("url", "/a"));
+                batch.add(Event.of("u" + u, "page_view").at(t0.plusSeconds(60 + u)).withId("b" + u).with("url", "/b"));
+            }
+            long trips = sessions.roundTrips();
+            engine.recordAll(batch).join();
+            assertThat(sessions.roundTrips() - trips).as("one load, one write").isEqualTo(2);
+            assertThat(engine.session("u123").orElseThrow().events()).isEqualTo(2);
+            assertThat(client.zcard("bidle" + n)).isEqualTo(300);
         }
     }
 }
