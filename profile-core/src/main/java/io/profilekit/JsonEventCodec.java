@@ -87,7 +87,8 @@ public final class JsonEventCodec {
     }
 
     /**
-     * Decodes one event from JSON text.
+     * Decodes one event from JSON text. A lone surrogate char in the text is refused as it is in
+     * UTF-8 bytes, naming the field, not replaced.
      *
      * @throws InvalidEventException with every problem found, when the text is not a valid event
      */
@@ -98,7 +99,7 @@ public final class JsonEventCodec {
             long bytes = json.length() > limits.maxEventBytes() ? json.length() : EventChecks.utf8Length(json);
             throw new InvalidEventException(EventChecks.tooLarge(bytes, limits.maxEventBytes()));
         }
-        return decode(json.getBytes(StandardCharsets.UTF_8));
+        return decode(EventChecks.utf8(json));
     }
 
     /**

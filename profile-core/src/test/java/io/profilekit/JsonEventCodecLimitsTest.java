@@ -154,6 +154,20 @@ class JsonEventCodecLimitsTest {
     }
 
     @Test
+    void hostileLoneSurrogatesInTextAreRefusedLikeInBytesNotReplaced() {
+        String high = HEAD + ",\"properties\":{\"s\":\"x\uD800y\"}}";
+        String low = HEAD + ",\"properties\":{\"ok\":\"\uD83D\uDE00\",\"s\":\"\uDC00\"}}";
+
+        assertThat(violations(() -> codec.decode(high))).singleElement().asString()
+                .startsWith("properties.s: malformed JSON at line 1, column ")
+                .endsWith("Illegal surrogate character 0xd800");
+        assertThat(violations(() -> codec.decode(low))).singleElement().asString()
+                .startsWith("properties.s: malformed JSON").endsWith("Illegal surrogate character 0xdc00");
+        assertThat(codec.decode(HEAD + ",\"properties\":{\"s\":\"\uD83D\uDE00\"}}").string("s"))
+                .isEqualTo("\uD83D\uDE00");
+    }
+
+    @Test
     void utf16AndUtf32AreRefusedAsNotUtf8() {
         String json = HEAD + "}";
 

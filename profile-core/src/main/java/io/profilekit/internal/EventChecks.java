@@ -3,6 +3,7 @@ package io.profilekit.internal;
 import io.profilekit.EventLimits;
 import io.profilekit.Violation;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -101,6 +102,49 @@ public final class EventChecks {
             }
         }
         return n;
+    }
+
+    /**
+     * The UTF-8 form of {@code s}, as {@link String#getBytes} gives it, except that a lone surrogate
+     * is written as the three bytes of its code unit instead of being replaced by {@code '?'}: the
+     * JSON parser then refuses it as an illegal surrogate, naming the field, as it does in bytes,
+     * instead of the text being silently changed.
+     */
+    public static byte[] utf8(String s) {
+        int lone = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                lone++;
+            }
+        }
+        if (lone == 0) {
+            return s.getBytes(StandardCharsets.UTF_8);
+        }
+        byte[] out = new byte[(int) utf8Length(s) + 2 * lone];
+        int at = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                out[at++] = (byte) c;
+            } else if (c < 0x800) {
+                out[at++] = (byte) (0xc0 | (c >> 6));
+                out[at++] = (byte) (0x80 | (c & 0x3f));
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                out[at++] = (byte) (0xf0 | (cp >> 18));
+                out[at++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
+                out[at++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
+                out[at++] = (byte) (0x80 | (cp & 0x3f));
+            } else {
+                out[at++] = (byte) (0xe0 | (c >> 12));
+                out[at++] = (byte) (0x80 | ((c >> 6) & 0x3f));
+                out[at++] = (byte) (0x80 | (c & 0x3f));
+            }
+        }
+        return out;
     }
 
     /** A string value or property name over {@code maxStringLength}; {@code length} is -1 when unknown. */
