@@ -25,7 +25,10 @@ import java.util.UUID;
  *
  * <p>Properties are JSON-like: {@code String}, numbers (held as {@code Long}, {@code Double} or
  * {@code BigDecimal}), {@code Boolean}, {@code Instant}, {@code List}, {@code Map<String, ?>} and
- * {@code null}. They are copied into an unmodifiable form when the event is built.
+ * {@code null}. They are copied into an unmodifiable form when the event is built; a value of
+ * another type, a non-finite number, or objects and lists nested deeper than
+ * {@link EventLimits#MAX_DEPTH_CAP} levels (the properties being level 1) is refused with an
+ * {@code IllegalArgumentException}.
  *
  * @param eventId    unique id of the event; used to drop resends, and to break ties between
  *                   events with the same timestamp. {@link #of} gives a random UUID.

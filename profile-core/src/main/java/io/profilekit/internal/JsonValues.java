@@ -1,5 +1,7 @@
 package io.profilekit.internal;
 
+import io.profilekit.EventLimits;
+
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -108,7 +110,7 @@ public final class JsonValues {
             if (e.getKey() == null) {
                 throw new IllegalArgumentException("property names must not be null");
             }
-            copy.put(e.getKey(), normalize(e.getValue()));
+            copy.put(e.getKey(), normalize(e.getValue(), 2));
         }
         return new FrozenMap(copy);
     }
@@ -117,9 +119,17 @@ public final class JsonValues {
      * Returns the canonical form of a JSON-like value: integral numbers become {@code Long},
      * {@code Float} becomes {@code Double}, collections become unmodifiable copies.
      *
-     * @throws IllegalArgumentException for a value of another type, or a non-finite number
+     * @throws IllegalArgumentException for a value of another type, a non-finite number, or objects
+     *                                  and lists nested deeper than {@link EventLimits#MAX_DEPTH_CAP}
+     *                                  levels (counted as in an event, its properties being level 1;
+     *                                  no limit allows more, and a cycle is refused so)
      */
     public static Object normalize(Object value) {
+        return normalize(value, 2);
+    }
+
+    /** {@link #normalize(Object)} of a value that is at nesting level {@code level} when it is a container. */
+    private static Object normalize(Object value, int level) {
         if (value == null || value instanceof String || value instanceof Long || value instanceof Boolean
                 || value instanceof Instant || value instanceof FrozenMap || value instanceof FrozenList) {
             return value;
@@ -142,27 +152,32 @@ public final class JsonValues {
         if (value instanceof CharSequence cs) {
             return cs.toString();
         }
+        if ((value instanceof Map || value instanceof Iterable || value instanceof Object[])
+                && level > EventLimits.MAX_DEPTH_CAP) {
+            throw new IllegalArgumentException("nested deeper than " + EventLimits.MAX_DEPTH_CAP
+                    + " levels (EventLimits.MAX_DEPTH_CAP)");
+        }
         if (value instanceof Map<?, ?> m) {
             LinkedHashMap<String, Object> copy = new LinkedHashMap<>(Math.max(4, m.size() * 2));
             for (Map.Entry<?, ?> e : m.entrySet()) {
                 if (!(e.getKey() instanceof String key)) {
                     throw new IllegalArgumentException("map keys must be strings, got " + describe(e.getKey()));
                 }
-                copy.put(key, normalize(e.getValue()));
+                copy.put(key, normalize(e.getValue(), level + 1));
             }
             return new FrozenMap(copy);
         }
         if (value instanceof Iterable<?> it) {
             List<Object> copy = new ArrayList<>();
             for (Object o : it) {
-                copy.add(normalize(o));
+                copy.add(normalize(o, level + 1));
             }
             return new FrozenList(copy.toArray());
         }
         if (value instanceof Object[] arr) {
             Object[] copy = new Object[arr.length];
             for (int i = 0; i < arr.length; i++) {
-                copy[i] = normalize(arr[i]);
+                copy[i] = normalize(arr[i], level + 1);
             }
             return new FrozenList(copy);
         }
