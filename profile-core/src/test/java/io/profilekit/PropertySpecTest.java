@@ -27,6 +27,21 @@ class PropertySpecTest {
     }
 
     @Test
+    void hostileDecimalsAreNamedWithoutWritingOutAllTheirDigits() {
+        PropertySpec spec = PropertySpec.number().min(0);
+        Event huge = Event.of("u", "t").with("n", new BigDecimal("-1E+2147483647"));
+
+        assertThat(problems(spec, new BigDecimal("-1E+2147483647")))
+                .containsExactly("p: expected a number >= 0, got -1E+2147483647");
+        assertThat(problems(spec, new BigDecimal("-1E+100"))).containsExactly("p: expected a number >= 0, got -1E+100");
+        assertThat(problems(spec, new BigDecimal("-1E-100"))).containsExactly("p: expected a number >= 0, got -1E-100");
+        assertThat(problems(spec, new BigDecimal("-1E+60")))
+                .containsExactly("p: expected a number >= 0, got -1" + "0".repeat(60));
+        assertThatThrownBy(() -> huge.longValue("n")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("t.n: expected an integer, got -1E+2147483647");
+    }
+
+    @Test
     void integerAcceptsWholeNumbersOfAnyType() {
         PropertySpec spec = PropertySpec.integer().max(Long.MAX_VALUE);
 

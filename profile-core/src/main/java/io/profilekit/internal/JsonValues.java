@@ -229,7 +229,7 @@ public final class JsonValues {
         } else if (value instanceof String str) {
             s = '"' + str.replace("\"", "\\\"") + '"';
         } else if (value instanceof BigDecimal bd) {
-            s = bd.toPlainString().length() > 64 ? bd.toString() : bd.toPlainString();
+            s = plainLength(bd) > 64 ? bd.toString() : bd.toPlainString();
         } else if (value instanceof Map<?, ?> m) {
             s = "an object of " + m.size() + " properties";
         } else if (value instanceof List<?> l) {
@@ -238,5 +238,19 @@ public final class JsonValues {
             s = String.valueOf(value);
         }
         return s.length() > 64 ? s.substring(0, 61) + "...\"" : s;
+    }
+
+    /**
+     * The length of {@link BigDecimal#toPlainString()}, without writing it: {@code 1E+1000000000}
+     * has a billion digits in plain form.
+     */
+    private static long plainLength(BigDecimal bd) {
+        long precision = bd.precision();
+        long scale = bd.scale();
+        if (bd.signum() == 0 && scale <= 0) {
+            return 1; // "0"
+        }
+        long digits = scale <= 0 ? precision - scale : scale < precision ? precision + 1 : scale + 2;
+        return digits + (bd.signum() < 0 ? 1 : 0);
     }
 }
