@@ -42,6 +42,19 @@ class PropertySpecTest {
     }
 
     @Test
+    void longValuesAreCutInMessagesWithoutAStrayQuoteOrAHalfCharacter() {
+        PropertySpec spec = PropertySpec.number().min(0);
+        String emoji = "\uD83D\uDE00";
+
+        assertThat(problems(spec, new BigDecimal("-" + "1".repeat(100))))
+                .containsExactly("p: expected a number >= 0, got -" + "1".repeat(60) + "...");
+        assertThat(problems(spec, "x".repeat(59) + emoji + "x".repeat(10)))
+                .containsExactly("p: expected a number >= 0, got \"" + "x".repeat(59) + "...\"");
+        assertThat(problems(spec, "x".repeat(58) + emoji + "x".repeat(10)))
+                .containsExactly("p: expected a number >= 0, got \"" + "x".repeat(58) + emoji + "...\"");
+    }
+
+    @Test
     void integerAcceptsWholeNumbersOfAnyType() {
         PropertySpec spec = PropertySpec.integer().max(Long.MAX_VALUE);
 

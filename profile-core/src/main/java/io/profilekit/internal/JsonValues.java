@@ -219,8 +219,8 @@ public final class JsonValues {
     }
 
     /**
-     * Renders a value for an error message: strings quoted, long values cut at 64 characters, so
-     * that a hostile value cannot blow up a log line.
+     * Renders a value for an error message: strings quoted, long values cut at 64 characters (and
+     * never inside a surrogate pair), so that a hostile value cannot blow up a log line.
      */
     public static String describe(Object value) {
         String s;
@@ -237,7 +237,11 @@ public final class JsonValues {
         } else {
             s = String.valueOf(value);
         }
-        return s.length() > 64 ? s.substring(0, 61) + "...\"" : s;
+        if (s.length() <= 64) {
+            return s;
+        }
+        int cut = Character.isHighSurrogate(s.charAt(60)) ? 60 : 61; // never half of a character
+        return s.substring(0, cut) + (value instanceof String ? "...\"" : "...");
     }
 
     /**

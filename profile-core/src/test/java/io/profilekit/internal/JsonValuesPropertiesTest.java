@@ -21,7 +21,7 @@ class JsonValuesPropertiesTest {
         String expected = plain.length() > 64 ? value.toString() : plain;
 
         assertThat(JsonValues.describe(value))
-                .isEqualTo(expected.length() > 64 ? expected.substring(0, 61) + "...\"" : expected);
+                .isEqualTo(expected.length() > 64 ? expected.substring(0, 61) + "..." : expected);
     }
 
     /** Decimals of 1 to 70 digits, either sign, with scales around the plain-form limit of 64 chars. */
