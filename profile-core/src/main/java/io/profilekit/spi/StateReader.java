@@ -353,14 +353,14 @@ final class StateReader {
                 for (Object[] e : need(f.tuples, "e")) {
                     entries.add(new RecentValues.Entry(e[0], (Long) e[1], (Long) e[2]));
                 }
-                return new RecentValues(Math.toIntExact(need(f.cap, "cap")), entries);
+                return new RecentValues(toInt(need(f.cap, "cap"), "cap"), entries);
             }
             case "setAdd": {
                 List<CappedSet.Member> members = new ArrayList<>();
                 for (Object[] m : need(f.tuples, "m")) {
                     members.add(new CappedSet.Member(m[0], (Long) m[1]));
                 }
-                return new CappedSet(Math.toIntExact(need(f.cap, "cap")), members);
+                return new CappedSet(toInt(need(f.cap, "cap"), "cap"), members);
             }
             case "decay":
                 return new DecayingScore(need(f.hl, "hl"), need(f.b, "b"), need(f.s, "s"), need(f.t, "t"));
@@ -372,10 +372,18 @@ final class StateReader {
                 for (Object[] c : need(f.tuples, "c")) {
                     counts.add(new TopValues.Count(c[0], (Long) c[1], (Long) c[2]));
                 }
-                return new TopValues(Math.toIntExact(number(f.n, Long.class, "an integer")),
-                        Math.toIntExact(need(f.cap, "cap")), counts);
+                return new TopValues(toInt(number(f.n, Long.class, "an integer"), "n"),
+                        toInt(need(f.cap, "cap"), "cap"), counts);
             }
         }
+    }
+
+    /** A size field as an int; out of range is an error naming the field, not an overflow. */
+    private static int toInt(long value, String field) {
+        if (value != (int) value) {
+            throw new IllegalArgumentException("field \"" + field + "\": " + value + " is out of range");
+        }
+        return (int) value;
     }
 
     private static void require(boolean present, String field) {

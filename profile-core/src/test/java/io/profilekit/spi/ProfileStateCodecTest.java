@@ -239,6 +239,19 @@ class ProfileStateCodecTest {
                 .hasMessageStartingWith(message);
     }
 
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+            "{\"v\":2,\"user\":\"u\",\"version\":1,\"attrs\":{\"r\":{\"k\":\"recent\",\"cap\":4294967296,\"e\":[]}}}",
+            "{\"v\":2,\"user\":\"u\",\"version\":1,\"attrs\":{\"r\":{\"k\":\"setAdd\",\"cap\":-4294967296,\"m\":[]}}}",
+            "{\"v\":2,\"user\":\"u\",\"version\":1,\"attrs\":{\"r\":{\"k\":\"topN\",\"n\":4294967296,\"cap\":3,\"c\":[]}}}",
+            "{\"v\":2,\"user\":\"u\",\"version\":1,\"attrs\":{\"r\":{\"k\":\"topN\",\"n\":1,\"cap\":4294967296,\"c\":[]}}}"})
+    void aSizeBeyondTheIntRangeIsRefusedWithWhereAndWhat(String json) {
+        assertThatThrownBy(() -> ProfileStateCodec.decode(json))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("profile state at attrs.r: field ")
+                .hasMessageContaining("out of range");
+    }
+
     @Test
     void everyKindIsCoveredBySample() {
         assertThat(sample().attributes().values().stream().map(Operation::kind).distinct().sorted())
