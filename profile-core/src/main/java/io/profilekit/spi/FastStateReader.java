@@ -446,6 +446,9 @@ final class FastStateReader {
             throw GIVE_UP;
         }
         double d = Double.parseDouble(text);
+        if (Double.isInfinite(d)) {
+            throw GIVE_UP; // the streaming reader refuses it
+        }
         canonical &= Double.toString(d).equals(text);
         return d;
     }

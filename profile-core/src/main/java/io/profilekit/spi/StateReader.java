@@ -461,8 +461,13 @@ final class StateReader {
             case VALUE_NUMBER_INT:
                 checkLong(t);
                 return p.getLongValue();
-            case VALUE_NUMBER_FLOAT:
-                return p.getDoubleValue();
+            case VALUE_NUMBER_FLOAT: {
+                double d = p.getDoubleValue();
+                if (Double.isInfinite(d)) {
+                    throw error("number beyond the range of a double: " + describeCurrent());
+                }
+                return d;
+            }
             case VALUE_TRUE:
                 return Boolean.TRUE;
             case VALUE_FALSE:

@@ -252,6 +252,19 @@ class ProfileStateCodecTest {
                 .hasMessageContaining("out of range");
     }
 
+    /** A number that overflows a double would come back infinite, a value no writer stores: refused. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+            "{\"v\":2,\"user\":\"u\",\"version\":1,\"attrs\":{\"a\":{\"k\":\"set\",\"val\":1E400,\"t\":1,\"tie\":2}}}",
+            "{\"v\":2,\"user\":\"u\",\"version\":1,\"attrs\":{\"a\":{\"k\":\"recent\",\"cap\":2,\"e\":[[[-1.0E309],1,2]]}}}",
+            "{\"v\":1,\"user\":\"u\",\"version\":1,\"attrs\":{\"a\":{\"k\":\"set\",\"val\":{\"x\":-1e400},\"t\":1,\"tie\":2}}}"})
+    void aNumberBeyondTheDoubleRangeIsRefused(String json) {
+        assertThatThrownBy(() -> ProfileStateCodec.decode(json))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("profile state at attrs.a.")
+                .hasMessageContaining("beyond the range of a double");
+    }
+
     @Test
     void everyKindIsCoveredBySample() {
         assertThat(sample().attributes().values().stream().map(Operation::kind).distinct().sorted())
