@@ -87,7 +87,9 @@ public final class Profile {
 
     /** Whether something last updated at {@code updatedAt} has outlived {@code ttl} at {@code nowMillis}. */
     public static boolean expired(long updatedAt, Duration ttl, long nowMillis) {
-        return updatedAt + ttl.toMillis() <= nowMillis;
+        long ttlMillis = ttl.getSeconds() >= Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : ttl.toMillis();
+        long end = updatedAt + ttlMillis;
+        return end >= updatedAt && end <= nowMillis; // past the long range (it wrapped): never
     }
 
     /** Whether the profile is fresh from the store or a stale fallback copy, and its age. */

@@ -61,4 +61,21 @@ class TtlTest {
             assertThat(e.get("u")).isEmpty();
         }
     }
+    /** A TTL past the range of epoch milliseconds ("keep for ever") never expires anything. */
+    @Test
+    void aTtlAsLongAsTimeItselfNeverExpires() {
+        long updated = T0.toEpochMilli();
+        long now = updated + 1;
+        assertThat(Profile.expired(updated, Duration.ofMillis(Long.MAX_VALUE), now)).isFalse();
+        assertThat(Profile.expired(updated, java.time.temporal.ChronoUnit.FOREVER.getDuration(), now)).isFalse();
+        assertThat(Profile.expired(updated, Duration.ofDays(1), updated + Duration.ofDays(1).toMillis())).isTrue();
+        assertThat(Profile.expired(Long.MIN_VALUE, Duration.ofMillis(Long.MAX_VALUE), now)).isTrue();
+
+        io.profilekit.spi.ProfileState s = new io.profilekit.spi.ProfileState("u", 1,
+                java.util.Map.of("visits", new io.profilekit.op.Counter(3, updated)), updated,
+                io.profilekit.spi.SeenEvents.empty(), java.util.Map.of(), io.profilekit.spi.ProfileState.NONE);
+        Profile p = Profile.of(s, Instant.ofEpochMilli(now), java.util.Map.of("visits", Duration.ofMillis(Long.MAX_VALUE)),
+                Profile.Freshness.FRESH);
+        assertThat(p.getLong("visits")).contains(3L);
+    }
 }
