@@ -19,7 +19,7 @@ record Buckets(long[] indexes, long[] values) {
     static Buckets merge(long[] b1, long[] v1, long[] b2, long[] v2, long keep) {
         long newest = Math.max(b1.length > 0 ? b1[b1.length - 1] : Long.MIN_VALUE,
                 b2.length > 0 ? b2[b2.length - 1] : Long.MIN_VALUE);
-        long oldestKept = newest - keep;
+        long oldestKept = oldestKept(newest, keep);
         // count the distinct kept indexes first, so the result is allocated once, at its size
         int n = 0;
         for (int i = 0, j = 0; i < b1.length || j < b2.length; n++) {
@@ -52,6 +52,12 @@ record Buckets(long[] indexes, long[] values) {
             }
         }
         return new Buckets(b, v);
+    }
+
+    /** {@code newest - keep} ({@code keep} positive), or {@link Long#MIN_VALUE} when that is below the long range. */
+    static long oldestKept(long newest, long keep) {
+        long oldest = newest - keep;
+        return oldest > newest ? Long.MIN_VALUE : oldest;
     }
 
     /**
@@ -102,7 +108,7 @@ record Buckets(long[] indexes, long[] values) {
             }
             long index = b[0];
             long newest = size > 0 ? Math.max(indexes[size - 1], index) : index;
-            long oldestKept = newest - keep;
+            long oldestKept = oldestKept(newest, keep);
             int drop = 0;
             while (drop < size && indexes[drop] <= oldestKept) {
                 drop++;

@@ -41,7 +41,17 @@ public record WindowedCount(long windowMillis, long bucketMillis, long[] buckets
      * up to {@code span() + 1} buckets (the one holding its start, partly inside, counts).
      */
     public long span() {
-        return (windowMillis + bucketMillis - 1) / bucketMillis;
+        return span(windowMillis, bucketMillis);
+    }
+
+    private static long span(long windowMillis, long bucketMillis) {
+        return windowMillis / bucketMillis + (windowMillis % bucketMillis == 0 ? 0 : 1); // no overflow near Long.MAX_VALUE
+    }
+
+    /** How many buckets, counted back from the newest, are kept: {@code span() + 1}, saturated. */
+    private static long keep(long windowMillis, long bucketMillis) {
+        long span = span(windowMillis, bucketMillis);
+        return span == Long.MAX_VALUE ? span : span + 1;
     }
 
     /**
@@ -49,7 +59,7 @@ public record WindowedCount(long windowMillis, long bucketMillis, long[] buckets
      * the start of a window ending at or after the newest event.
      */
     public boolean keeps(long bucket, long newest) {
-        return bucket >= newest - span();
+        return bucket > Buckets.oldestKept(newest, keep(windowMillis, bucketMillis));
     }
 
     @Override
@@ -57,7 +67,7 @@ public record WindowedCount(long windowMillis, long bucketMillis, long[] buckets
         if (!(other instanceof WindowedCount o) || o.windowMillis != windowMillis || o.bucketMillis != bucketMillis) {
             return Operation.newerOf(this, other);
         }
-        Buckets m = Buckets.merge(buckets, counts, o.buckets, o.counts, span() + 1);
+        Buckets m = Buckets.merge(buckets, counts, o.buckets, o.counts, keep(windowMillis, bucketMillis));
         return new WindowedCount(windowMillis, bucketMillis, m.indexes(), m.values(), Math.max(updatedAt, o.updatedAt));
     }
 
@@ -65,7 +75,8 @@ public record WindowedCount(long windowMillis, long bucketMillis, long[] buckets
     @Override
     public Object read(long nowMillis) {
         long nowBucket = Math.floorDiv(nowMillis, bucketMillis);
-        long firstBucket = Math.floorDiv(nowMillis - windowMillis, bucketMillis);
+        long start = nowMillis - windowMillis;
+        long firstBucket = start > nowMillis ? Long.MIN_VALUE : Math.floorDiv(start, bucketMillis); // wrapped: before all
         long total = 0;
         for (int i = 0; i < buckets.length; i++) {
             if (buckets[i] <= nowBucket && buckets[i] >= firstBucket) {
@@ -97,7 +108,7 @@ public record WindowedCount(long windowMillis, long bucketMillis, long[] buckets
 
         /** A folder of {@code w}, or null when its buckets are not ascending. */
         static Folder of(WindowedCount w) {
-            Buckets.Folder b = Buckets.Folder.of(w.buckets, w.counts, w.span() + 1);
+            Buckets.Folder b = Buckets.Folder.of(w.buckets, w.counts, keep(w.windowMillis, w.bucketMillis));
             return b == null ? null : new Folder(w, b);
         }
 
@@ -123,7 +134,7 @@ public record WindowedCount(long windowMillis, long bucketMillis, long[] buckets
         @Override
         public boolean keepsBucket(long bucket) {
             long newest = buckets.newest();
-            return newest == Long.MIN_VALUE || bucket >= newest - (windowMillis + bucketMillis - 1) / bucketMillis;
+            return newest == Long.MIN_VALUE || bucket > Buckets.oldestKept(newest, keep(windowMillis, bucketMillis));
         }
     }
 

@@ -1,0 +1,40 @@
+package io.profilekit;
+
+import io.profilekit.op.Operation;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Operations at the edges of their settings' and values' ranges, as the DSL builds them. */
+class OperationExtremesTest {
+    static final long T = 1_717_171_717_000L;
+
+    static Operation op(long time, long tie, Consumer<DeltaBuilder> declare) {
+        DeltaBuilder b = new DeltaBuilder(time, tie);
+        declare.accept(b);
+        return b.build().operation(0);
+    }
+
+    static Operation merged(Consumer<DeltaBuilder> declare, long... times) {
+        Operation acc = null;
+        for (int i = 0; i < times.length; i++) {
+            Operation o = op(times[i], i, declare);
+            acc = acc == null ? o : acc.merge(o);
+        }
+        return acc;
+    }
+
+    @Test
+    void aWindowAsLongAsTimeItselfCountsEveryEvent() {
+        Duration forever = Duration.ofMillis(Long.MAX_VALUE);
+        assertThat(merged(p -> p.windowedCount("w", forever), T - 3_600_000, T, T - 1).read(T + 1)).isEqualTo(3L);
+        assertThat(merged(p -> p.windowedCount("w", forever, Duration.ofMillis(1)), T - 3_600_000, T, T - 1)
+                .read(T + 1)).isEqualTo(3L);
+        assertThat(merged(p -> p.windowedCount("w", forever, Duration.ofDays(1)), -T, T, 0).read(T)).isEqualTo(3L);
+        // read at a time before the epoch: the window's start is before any representable time
+        assertThat(merged(p -> p.windowedCount("w", forever), -T - 5, -T).read(-T)).isEqualTo(2L);
+    }
+}
