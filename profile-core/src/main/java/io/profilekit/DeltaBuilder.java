@@ -178,6 +178,9 @@ public final class DeltaBuilder {
         if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(what + " must be positive, got " + d);
         }
+        if (d.getSeconds() >= Long.MAX_VALUE / 1000) {
+            return Long.MAX_VALUE; // beyond the range of epoch milliseconds: as long as time itself
+        }
         return d.toMillis() == 0 ? 1 : d.toMillis();
     }
 }

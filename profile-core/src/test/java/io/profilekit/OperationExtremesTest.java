@@ -37,4 +37,23 @@ class OperationExtremesTest {
         // read at a time before the epoch: the window's start is before any representable time
         assertThat(merged(p -> p.windowedCount("w", forever), -T - 5, -T).read(-T)).isEqualTo(2L);
     }
+    @Test
+    void aHalfLifeTooLongForTheBucketArithmeticIsRefusedNotMisread() {
+        long longest = Long.MAX_VALUE / io.profilekit.op.DecayingScore.HALF_LIVES_PER_BUCKET;
+        Operation twoEvents = merged(p -> p.decay("d", 1.0, Duration.ofMillis(longest)), 0, T);
+        assertThat((double) twoEvents.read(T)).isCloseTo(1 + Math.pow(2, -(double) T / longest),
+                org.assertj.core.api.Assertions.within(1e-6)); // 20 fraction bits
+        for (Duration tooLong : new Duration[] {Duration.ofMillis(longest + 1), Duration.ofMillis(Long.MAX_VALUE),
+                Duration.ofSeconds(Long.MAX_VALUE)}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> op(T, 1, p -> p.decay("d", 1.0, tooLong)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("decay half-life must be at most " + longest + " ms");
+        }
+    }
+
+    @Test
+    void aWindowBeyondTheRangeOfMillisecondsIsAllTime() {
+        Duration beyond = Duration.ofSeconds(Long.MAX_VALUE);
+        assertThat(merged(p -> p.windowedCount("w", beyond), T - 3_600_000, T).read(T)).isEqualTo(2L);
+    }
 }

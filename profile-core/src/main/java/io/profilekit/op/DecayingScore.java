@@ -24,9 +24,7 @@ public record DecayingScore(long halfLifeMillis, long[] buckets, long[] sums, lo
     static final double MAX_AMOUNT = 1e9;
 
     public DecayingScore {
-        if (halfLifeMillis <= 0) {
-            throw new IllegalArgumentException("decay half-life must be positive, got " + halfLifeMillis + " ms");
-        }
+        checkHalfLife(halfLifeMillis);
         if (buckets.length != sums.length) {
             throw new IllegalArgumentException("decay buckets and sums differ in length");
         }
@@ -37,13 +35,24 @@ public record DecayingScore(long halfLifeMillis, long[] buckets, long[] sums, lo
         if (!(Math.abs(amount) <= MAX_AMOUNT)) {
             throw new IllegalArgumentException("decay amount must be a number within +/-1e9, got " + amount);
         }
-        if (halfLifeMillis <= 0) {
-            throw new IllegalArgumentException("decay half-life must be positive, got " + halfLifeMillis + " ms");
-        }
+        checkHalfLife(halfLifeMillis);
         long span = halfLifeMillis * HALF_LIVES_PER_BUCKET;
         long bucket = Math.floorDiv(time, span);
         long fixed = Math.round(Math.scalb(amount * exp2(time - bucket * span, halfLifeMillis), FRACTION_BITS));
         return new DecayingScore(halfLifeMillis, new long[] {bucket}, new long[] {fixed}, time);
+    }
+
+    /** The longest half-life: a bucket ({@value #HALF_LIVES_PER_BUCKET} half-lives) must fit a long. */
+    static final long MAX_HALF_LIFE = Long.MAX_VALUE / HALF_LIVES_PER_BUCKET;
+
+    private static void checkHalfLife(long halfLifeMillis) {
+        if (halfLifeMillis <= 0) {
+            throw new IllegalArgumentException("decay half-life must be positive, got " + halfLifeMillis + " ms");
+        }
+        if (halfLifeMillis > MAX_HALF_LIFE) {
+            throw new IllegalArgumentException("decay half-life must be at most " + MAX_HALF_LIFE + " ms, got "
+                    + halfLifeMillis + " ms");
+        }
     }
 
     private static final double LN2 = 0.6931471805599453;
