@@ -14,6 +14,7 @@ import io.profilekit.op.TopValues;
 import io.profilekit.op.WindowedCount;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
@@ -66,14 +67,17 @@ public final class DeltaBuilder {
     }
 
     /**
-     * Adds a number to an exact decimal sum ({@code double}s count by their shortest decimal form,
-     * so 0.1 + 0.2 is 0.3). Integral amounts given as {@code Long} or {@code Integer} go to a
-     * 64-bit counter, as {@link #increment(String, long)}; when one attribute gets both, counters
+     * Adds a number to an exact decimal sum ({@code double}s and {@code float}s count by their
+     * shortest decimal form, so 0.1 + 0.2 is 0.3). Integral amounts given as {@code Long} or
+     * {@code Integer} (or a {@code BigInteger} in the 64-bit range) go to a 64-bit counter, as {@link #increment(String, long)}; when one attribute gets both, counters
      * and decimal sums add up into a decimal sum.
      */
     public DeltaBuilder add(String name, Number amount) {
         if (amount == null) {
             return this;
+        }
+        if (amount instanceof BigInteger || amount instanceof Float) {
+            amount = (Number) JsonValues.normalize(amount); // exact: not through a double's binary value
         }
         if (amount instanceof Long || amount instanceof Integer || amount instanceof Short || amount instanceof Byte) {
             return increment(name, amount.longValue());

@@ -56,4 +56,14 @@ class OperationExtremesTest {
         Duration beyond = Duration.ofSeconds(Long.MAX_VALUE);
         assertThat(merged(p -> p.windowedCount("w", beyond), T - 3_600_000, T).read(T)).isEqualTo(2L);
     }
+    @Test
+    void bigIntegerAndFloatAmountsKeepTheirExactValue() {
+        java.math.BigInteger big = java.math.BigInteger.TWO.pow(70).add(java.math.BigInteger.ONE);
+        assertThat(op(T, 1, p -> p.max("m", big)).read(T)).isEqualTo(new java.math.BigDecimal(big));
+        assertThat(op(T, 1, p -> p.min("m", java.math.BigInteger.valueOf(7))).read(T)).isEqualTo(7L);
+        assertThat(op(T, 1, p -> p.add("s", big)).read(T)).isEqualTo(new java.math.BigDecimal(big));
+        // floats count by their shortest decimal form, as doubles do
+        assertThat(op(T, 1, p -> p.add("s", 0.1f)).read(T)).isEqualTo(new java.math.BigDecimal("0.1"));
+        assertThat(op(T, 1, p -> p.max("m", 0.1f)).read(T)).isEqualTo(new java.math.BigDecimal("0.1"));
+    }
 }

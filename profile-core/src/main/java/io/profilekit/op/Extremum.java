@@ -1,8 +1,10 @@
 package io.profilekit.op;
 
+import io.profilekit.internal.JsonValues;
 import io.profilekit.internal.ValueOrder;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.Objects;
 
 /**
@@ -25,6 +27,12 @@ public record Extremum(boolean max, Number value, long updatedAt) implements Ope
         }
         if (n instanceof Integer || n instanceof Short || n instanceof Byte) {
             return n.longValue();
+        }
+        if (n instanceof BigInteger || n instanceof Float) {
+            n = (Number) JsonValues.normalize(n); // exact: not through a double's binary value
+            if (n instanceof Long) {
+                return n;
+            }
         }
         BigDecimal bd = ValueOrder.toDecimal(n);
         if (bd.signum() == 0) {
