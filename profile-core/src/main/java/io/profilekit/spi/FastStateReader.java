@@ -230,7 +230,9 @@ final class FastStateReader {
                     throw GIVE_UP;
                 }
                 expect(",\"t\":");
-                op = new Extremum(max, (Number) n, readLong());
+                Extremum x = new Extremum(max, (Number) n, readLong());
+                canonical &= x.value().equals(n); // 5.0 or {"$d":"5"} is written 5
+                op = x;
             }
             case 'r' -> {
                 expect("recent\",\"cap\":");

@@ -94,6 +94,21 @@ class ProfileStateCodecTest {
         assertThat(ProfileStateCodec.decode(written)).isEqualTo(read);
     }
 
+    /**
+     * A max or min holds its number in canonical form (5, not 5.0; 1.5, not 1.50): read from a
+     * decimal spelled otherwise, it is written as the equal state built directly would be.
+     */
+    @ParameterizedTest
+    @CsvSource({"5.0, 5", "5, 5", "1.50, 1.5", "-0.00, 0", "1E+2, 100"})
+    void anExtremumReadInAnotherFormIsWrittenInItsCanonicalForm(String stored, String canonical) {
+        ProfileState read = ProfileStateCodec.decode("{\"v\":2,\"user\":\"u\",\"version\":1,\"attrs\":{\"m\":"
+                + "{\"k\":\"max\",\"n\":{\"$d\":\"" + stored + "\"},\"t\":1}}}");
+        ProfileState built = new ProfileState("u", 1, Map.of("m", new Extremum(true, new BigDecimal(canonical), 1)),
+                ProfileState.NONE, SeenEvents.empty(), Map.of(), ProfileState.NONE);
+        assertThat(read).isEqualTo(built);
+        assertThat(ProfileStateCodec.encodeToString(read)).isEqualTo(ProfileStateCodec.encodeToString(built));
+    }
+
     @Test
     void roundTripsEveryOperationAndValueType() {
         ProfileState s = sample();
