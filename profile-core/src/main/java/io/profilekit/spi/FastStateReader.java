@@ -402,8 +402,11 @@ final class FastStateReader {
     private Map<String, Object> fields() {
         LinkedHashMap<String, Object> map = new LinkedHashMap<>();
         if (!skip('}')) {
+            String previous = null;
             do {
                 String name = readString();
+                canonical &= previous == null || previous.compareTo(name) < 0; // written sorted
+                previous = name;
                 expect(':');
                 if (map.put(name, value()) != null) {
                     throw GIVE_UP;

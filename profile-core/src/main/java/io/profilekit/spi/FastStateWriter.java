@@ -225,23 +225,27 @@ final class FastStateWriter extends JsonBytes {
             raw(']');
         } else if (value instanceof Map<?, ?> map) {
             boolean wrap = false;
+            boolean sorted = true;
+            String previous = null;
             for (Object k : map.keySet()) {
                 if (!(k instanceof String key)) {
                     throw new IllegalArgumentException("attribute " + attr + ": object keys must be strings, got "
                             + (k == null ? "null" : k.getClass().getName()));
                 }
                 wrap |= key.startsWith("$");
+                sorted &= previous == null || previous.compareTo(key) < 0;
+                previous = key;
             }
             raw(wrap ? "{\"$m\":{" : "{");
             boolean first = true;
-            for (Map.Entry<?, ?> e : map.entrySet()) {
+            for (Object key : StateWriter.keysInOrder(map, sorted)) {
                 if (!first) {
                     raw(',');
                 }
                 first = false;
-                string((String) e.getKey());
+                string((String) key);
                 raw(':');
-                value(attr, e.getValue());
+                value(attr, map.get(key));
             }
             raw(wrap ? "}}" : "}");
         } else {

@@ -25,8 +25,8 @@ import java.nio.charset.StandardCharsets;
  * {@code {"$d":"59.90"}}, an {@code Instant} {@code {"$t":"2024-06-01T12:00:00.123456789Z"}}, and an
  * object with a key starting with {@code $} is wrapped as {@code {"$m":{...}}}. Times of operations
  * and of the profile ({@code t}, {@code last}, {@code erased}) are epoch milliseconds; fields of the
- * profile holding no time are left out. Attributes and fences are written sorted by name, so equal
- * states give equal bytes. The recent event ids in {@code seen} are bookkeeping, kept compact as
+ * profile holding no time are left out. Attributes, fences and the keys of object values are written
+ * sorted by name, so equal states give equal bytes. The recent event ids in {@code seen} are bookkeeping, kept compact as
  * one base64 string: per id, its event time as a zigzag varint of the difference to the previous
  * id's, then its 64-bit hash as 8 bytes big-endian (see them with
  * {@code jq -r .seen | base64 -d | xxd}). The format version is {@value #FORMAT_VERSION}; a reader

@@ -105,6 +105,19 @@ final class StateWriter {
         return keys;
     }
 
+    /**
+     * A value map's keys (strings, as the caller checked) sorted, so that equal maps give equal
+     * bytes whatever order their keys were put in; {@code sorted}: they already are.
+     */
+    static Iterable<?> keysInOrder(Map<?, ?> map, boolean sorted) {
+        if (sorted) {
+            return map.keySet();
+        }
+        Object[] keys = map.keySet().toArray();
+        Arrays.sort(keys);
+        return Arrays.asList(keys);
+    }
+
     static void writeOperation(JsonGenerator g, String name, Operation op) throws IOException {
         g.writeStartObject();
         g.writeStringField(ProfileStateCodec.KIND, op.kind());
@@ -218,20 +231,24 @@ final class StateWriter {
             g.writeEndArray();
         } else if (value instanceof Map<?, ?> map) {
             boolean wrap = false;
+            boolean sorted = true;
+            String previous = null;
             for (Object k : map.keySet()) {
                 if (!(k instanceof String key)) {
                     throw new IllegalArgumentException("attribute " + attr + ": object keys must be strings, got "
                             + (k == null ? "null" : k.getClass().getName()));
                 }
                 wrap |= key.startsWith("$");
+                sorted &= previous == null || previous.compareTo(key) < 0;
+                previous = key;
             }
             g.writeStartObject();
             if (wrap) {
                 g.writeObjectFieldStart("$m");
             }
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                g.writeFieldName((String) e.getKey());
-                writeValue(g, attr, e.getValue());
+            for (Object key : keysInOrder(map, sorted)) {
+                g.writeFieldName((String) key);
+                writeValue(g, attr, map.get(key));
             }
             if (wrap) {
                 g.writeEndObject();

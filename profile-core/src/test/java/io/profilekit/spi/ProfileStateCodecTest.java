@@ -109,6 +109,36 @@ class ProfileStateCodecTest {
         assertThat(ProfileStateCodec.encodeToString(read)).isEqualTo(ProfileStateCodec.encodeToString(built));
     }
 
+    /**
+     * Maps equal by {@code equals} whatever their keys' order give equal bytes: a set of the same
+     * map from two events (in JSON spelled in another key order) does not depend on which came first.
+     */
+    @Test
+    void equalMapsInAnotherKeyOrderGiveEqualBytes() {
+        Map<String, Object> ab = new LinkedHashMap<>();
+        ab.put("a", 1L);
+        ab.put("b", List.of(Map.of()));
+        ab.put("$c", "x");
+        Map<String, Object> ba = new LinkedHashMap<>();
+        ba.put("$c", "x");
+        ba.put("b", List.of(Map.of()));
+        ba.put("a", 1L);
+        Operation x = CappedSet.of(io.profilekit.internal.JsonValues.normalize(ab), T, 3);
+        Operation y = CappedSet.of(io.profilekit.internal.JsonValues.normalize(ba), T, 3);
+        ProfileState xy = new ProfileState("u", 1, Map.of("s", x.merge(y)), T, SeenEvents.empty(), Map.of(),
+                ProfileState.NONE);
+        ProfileState yx = new ProfileState("u", 1, Map.of("s", y.merge(x)), T, SeenEvents.empty(), Map.of(),
+                ProfileState.NONE);
+        assertThat(xy).isEqualTo(yx);
+        String written = ProfileStateCodec.encodeToString(xy);
+        assertThat(written).isEqualTo(ProfileStateCodec.encodeToString(yx))
+                .contains("{\"$m\":{\"$c\":\"x\",\"a\":1,\"b\":[{}]}}");
+        // read from keys in another order, it is written sorted, not copied back
+        String unsorted = written.replace("{\"$c\":\"x\",\"a\":1,\"b\":[{}]}", "{\"b\":[{}],\"a\":1,\"$c\":\"x\"}");
+        assertThat(unsorted).isNotEqualTo(written);
+        assertThat(ProfileStateCodec.encodeToString(ProfileStateCodec.decode(unsorted))).isEqualTo(written);
+    }
+
     @Test
     void roundTripsEveryOperationAndValueType() {
         ProfileState s = sample();
