@@ -76,6 +76,7 @@ public final class DeltaBuilder {
         if (amount == null) {
             return this;
         }
+        finite(name, amount);
         if (amount instanceof BigInteger || amount instanceof Float) {
             amount = (Number) JsonValues.normalize(amount); // exact: not through a double's binary value
         }

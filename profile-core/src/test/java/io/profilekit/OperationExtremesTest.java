@@ -66,4 +66,12 @@ class OperationExtremesTest {
         assertThat(op(T, 1, p -> p.add("s", 0.1f)).read(T)).isEqualTo(new java.math.BigDecimal("0.1"));
         assertThat(op(T, 1, p -> p.max("m", 0.1f)).read(T)).isEqualTo(new java.math.BigDecimal("0.1"));
     }
+    @Test
+    void aNonFiniteAmountToAddIsRefusedNamingTheAttribute() {
+        for (Number bad : new Number[] {Double.NaN, Double.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> op(T, 1, p -> p.add("revenue", bad)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("revenue: expected a finite number, got " + bad);
+        }
+    }
 }
