@@ -2,6 +2,7 @@ package io.profilekit.spi;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +45,17 @@ public final class ProfileStateCodec {
     /** The version written in field {@code v}. */
     public static final int FORMAT_VERSION = 2;
 
-    static final JsonFactory JSON = JsonFactory.builder().build();
+    /**
+     * Reads names and strings of any length, as {@link FastStateReader} does: the input is in
+     * memory already, so Jackson's default limits (50,000 characters a name, 20,000,000 a string)
+     * would only make the streaming reader refuse states the fast one reads.
+     */
+    static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNameLength(Integer.MAX_VALUE)
+                    .maxStringLength(Integer.MAX_VALUE)
+                    .build())
+            .build();
 
     private ProfileStateCodec() {
     }

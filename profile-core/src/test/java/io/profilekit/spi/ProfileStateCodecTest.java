@@ -139,6 +139,22 @@ class ProfileStateCodecTest {
         assertThat(ProfileStateCodec.encodeToString(ProfileStateCodec.decode(unsorted))).isEqualTo(written);
     }
 
+    /**
+     * Both readers accept what the writer writes: a long attribute name, object key or string is
+     * read by the streaming reader too, as by the fast one (the input is in memory already).
+     */
+    @Test
+    void longNamesAndStringsAreReadByBothReaders() {
+        String longName = "n".repeat(60_000);
+        String longString = "s".repeat(20_000_001);
+        ProfileState s = new ProfileState("u", 1, Map.of(longName, new Counter(1, T),
+                "key", new LastWrite(Map.of(longName, 1L), true, T, 1),
+                "text", new LastWrite(longString, true, T, 2)), T, SeenEvents.empty(), Map.of(), ProfileState.NONE);
+        byte[] json = ProfileStateCodec.encode(s);
+        assertThat(FastStateReader.tryRead(json)).isEqualTo(s);
+        assertThat(ProfileStateCodec.decodeStreaming(json)).isEqualTo(s);
+    }
+
     @Test
     void roundTripsEveryOperationAndValueType() {
         ProfileState s = sample();
