@@ -84,7 +84,7 @@ public final class ProfileReducer {
 
     /** {@link #reduce(Event)} with the event id's hash ({@code Hashing.hash64}) already known. */
     Delta reduce(Event event, long idHash) {
-        DeltaBuilder p = new DeltaBuilder(event.timestamp().toEpochMilli(), idHash);
+        DeltaBuilder p = new DeltaBuilder(eventTime(event), idHash);
         Rule[] rules = byType.get(event.type());
         for (Rule r : rules != null ? rules : otherwise) {
             r.apply(event, p);
@@ -103,11 +103,21 @@ public final class ProfileReducer {
         if (session.length == 0) {
             return Delta.empty();
         }
-        DeltaBuilder p = new DeltaBuilder(event.timestamp().toEpochMilli(), Hashing.hash64(event.eventId()));
+        DeltaBuilder p = new DeltaBuilder(eventTime(event), Hashing.hash64(event.eventId()));
         for (Rule r : session) {
             r.apply(event, p);
         }
         return p.build();
+    }
+
+    /** The event time in epoch milliseconds, which every operation carries. */
+    private static long eventTime(Event event) {
+        try {
+            return event.timestamp().toEpochMilli();
+        } catch (ArithmeticException outOfRange) {
+            throw new IllegalArgumentException("timestamp " + event.timestamp()
+                    + " is outside the range of epoch milliseconds", outOfRange);
+        }
     }
 
     /** The attributes' time to live after their last update, by attribute name. */

@@ -74,4 +74,19 @@ class OperationExtremesTest {
                     .hasMessage("revenue: expected a finite number, got " + bad);
         }
     }
+    @Test
+    void anEventTimeOutsideTheMillisecondRangeIsRefusedWithAClearError() {
+        ProfileReducer reducer = ProfileReducer.builder().onEvery((e, p) -> p.increment("events"))
+                .session((e, p) -> p.increment("events")).build();
+        for (java.time.Instant far : new java.time.Instant[] {java.time.Instant.MAX, java.time.Instant.MIN}) {
+            Event e = Event.of("u", "page_view").at(far);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> reducer.reduce(e))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("timestamp " + far);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> reducer.reduceSession(e))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThat(reducer.reduce(Event.of("u", "page_view").at(java.time.Instant.ofEpochMilli(Long.MAX_VALUE)))
+                .operation(0).updatedAt()).isEqualTo(Long.MAX_VALUE);
+    }
 }
