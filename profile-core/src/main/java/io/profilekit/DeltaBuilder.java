@@ -171,9 +171,17 @@ public final class DeltaBuilder {
         return this;
     }
 
+    /** {@code value}, when it is finite and, as a decimal, within {@link JsonValues#MAX_DECIMAL_LENGTH}. */
     private static Number finite(String name, Number value) {
         if ((value instanceof Double || value instanceof Float) && !Double.isFinite(value.doubleValue())) {
             throw new IllegalArgumentException(name + ": expected a finite number, got " + value);
+        }
+        if (value instanceof BigDecimal || value instanceof BigInteger) {
+            try {
+                JsonValues.checkDecimal(value instanceof BigDecimal bd ? bd : new BigDecimal((BigInteger) value));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+            }
         }
         return value;
     }

@@ -79,7 +79,7 @@ public record Event(String eventId, String userId, String type, Instant timestam
     public Event with(String name, Object value) {
         Objects.requireNonNull(name, "name");
         LinkedHashMap<String, Object> copy = new LinkedHashMap<>(properties);
-        copy.put(name, JsonValues.normalize(value));
+        copy.put(name, JsonValues.normalizeProperty(name, value));
         return new Event(eventId, userId, type, timestamp, sessionId, JsonValues.adoptMap(copy));
     }
 
@@ -87,7 +87,7 @@ public record Event(String eventId, String userId, String type, Instant timestam
     public Event withAll(Map<String, ?> more) {
         LinkedHashMap<String, Object> copy = new LinkedHashMap<>(properties);
         for (Map.Entry<String, ?> e : more.entrySet()) {
-            copy.put(Objects.requireNonNull(e.getKey(), "property name"), JsonValues.normalize(e.getValue()));
+            copy.put(Objects.requireNonNull(e.getKey(), "property name"), JsonValues.normalizeProperty(e.getKey(), e.getValue()));
         }
         return new Event(eventId, userId, type, timestamp, sessionId, JsonValues.adoptMap(copy));
     }

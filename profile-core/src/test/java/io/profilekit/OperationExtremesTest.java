@@ -3,6 +3,7 @@ package io.profilekit;
 import io.profilekit.op.Operation;
 import org.junit.jupiter.api.Test;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.function.Consumer;
 
@@ -88,5 +89,44 @@ class OperationExtremesTest {
         }
         assertThat(reducer.reduce(Event.of("u", "page_view").at(java.time.Instant.ofEpochMilli(Long.MAX_VALUE)))
                 .operation(0).updatedAt()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void decimalsTooLongWrittenOutAreRefusedNamingTheAttributeAndSumsOfTheLongestStayReadable() {
+        for (Number n : new Number[] {new BigDecimal("1E+100000000"), new BigDecimal("-1E-2000"),
+                new java.math.BigInteger("9".repeat(1001))}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> op(T, 1, p -> p.add("revenue", n)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("revenue: expected a decimal of at most 1000 characters written out");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> op(T, 1, p -> p.max("largest", n)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("largest: expected a decimal of at most 1000 characters written out");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> op(T, 1, p -> p.set("last", n)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("expected a decimal of at most 1000 characters written out");
+        }
+        BigDecimal longest = new BigDecimal("-" + "9".repeat(999));
+        assertThat(op(T, 1, p -> p.add("revenue", longest)).read(T)).isEqualTo(longest);
+        assertThat(op(T, 1, p -> p.add("revenue", new BigDecimal("1E-997"))).read(T)).isEqualTo(new BigDecimal("1E-997"));
+    }
+
+    @Test
+    void anEventRefusesADecimalTooLongWrittenOutAndTheEngineRejectsAReducerAmountSo() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Event.of("u", "purchase")
+                        .with("amount", new BigDecimal("1E+100000000")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("amount: expected a decimal of at most 1000 characters written out")
+                .hasMessageEndingWith("got 1E+100000000");
+        ProfileReducer reducer = ProfileReducer.builder()
+                .on("bonus", (e, p) -> p.add("points", new BigDecimal(e.string("points"))))
+                .build();
+        EventSchemas schemas = EventSchemas.builder().allowUnknownTypes(true).build();
+        try (ProfileEngine engine = ProfileEngine.builder().reducer(reducer).schemas(schemas).build()) {
+            RecordResult r = engine.record(Event.of("u", "bonus").with("points", "1E+100000000")).join();
+            assertThat(r.outcome()).isEqualTo(RecordResult.Outcome.REJECTED);
+            assertThat(r.violations().toString()).contains("points: expected a decimal of at most 1000 characters");
+            assertThat(engine.record(Event.of("u", "bonus").with("points", "2.5")).join().applied()).isTrue();
+            assertThat(engine.get("u").orElseThrow().getDecimal("points")).contains(new BigDecimal("2.5"));
+        }
     }
 }

@@ -110,7 +110,7 @@ public final class JsonValues {
             if (e.getKey() == null) {
                 throw new IllegalArgumentException("property names must not be null");
             }
-            copy.put(e.getKey(), normalize(e.getValue(), 2));
+            copy.put(e.getKey(), normalizeProperty(e.getKey(), e.getValue()));
         }
         return new FrozenMap(copy);
     }
@@ -126,6 +126,18 @@ public final class JsonValues {
      */
     public static Object normalize(Object value) {
         return normalize(value, 2);
+    }
+
+    /**
+     * {@link #normalize(Object)} of the value of property {@code name}; a value it refuses is
+     * reported with the property's name first ({@code amount: expected ...}).
+     */
+    public static Object normalizeProperty(String name, Object value) {
+        try {
+            return normalize(value, 2);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+        }
     }
 
     /** {@link #normalize(Object)} of a value that is at nesting level {@code level} when it is a container. */
@@ -144,10 +156,10 @@ public final class JsonValues {
             return checkFinite(Double.parseDouble(f.toString()));
         }
         if (value instanceof BigDecimal bd) {
-            return bd;
+            return checkDecimal(bd);
         }
         if (value instanceof BigInteger bi) {
-            return bi.bitLength() < 64 ? (Object) bi.longValue() : new BigDecimal(bi);
+            return bi.bitLength() < 64 ? (Object) bi.longValue() : checkDecimal(new BigDecimal(bi));
         }
         if (value instanceof CharSequence cs) {
             return cs.toString();
@@ -242,6 +254,40 @@ public final class JsonValues {
         }
         int cut = Character.isHighSurrogate(s.charAt(60)) ? 60 : 61; // never half of a character
         return s.substring(0, cut) + (value instanceof String ? "...\"" : "...");
+    }
+
+    /**
+     * The most characters a decimal given as a value or amount may take written out in plain form
+     * ({@link BigDecimal#toPlainString()}): up to 1E+998 or down to 1E-997. Arithmetic on decimals
+     * aligns their scales, so a value like {@code 1E+100000000} would make every sum it joins a
+     * number of a hundred million digits; bounded inputs keep sums (and the states holding them)
+     * bounded by {@link #MAX_STORED_DECIMAL_LENGTH}.
+     */
+    public static final int MAX_DECIMAL_LENGTH = 1000;
+
+    /**
+     * The most characters a decimal read from a stored state may take in plain form: twice
+     * {@link #MAX_DECIMAL_LENGTH} with room for a sum's growth, so that every sum of accepted inputs
+     * is read back, and a corrupted state cannot stall the merges that use it.
+     */
+    public static final int MAX_STORED_DECIMAL_LENGTH = 2 * MAX_DECIMAL_LENGTH + 100;
+
+    /**
+     * {@code bd}, when written out it takes at most {@link #MAX_DECIMAL_LENGTH} characters.
+     *
+     * @throws IllegalArgumentException naming the value otherwise
+     */
+    public static BigDecimal checkDecimal(BigDecimal bd) {
+        if (plainLength(bd) > MAX_DECIMAL_LENGTH) {
+            throw new IllegalArgumentException("expected a decimal of at most " + MAX_DECIMAL_LENGTH
+                    + " characters written out (1E-997 to 1E+998), got " + describe(bd));
+        }
+        return bd;
+    }
+
+    /** Whether a decimal read from a stored state is within {@link #MAX_STORED_DECIMAL_LENGTH}. */
+    public static boolean storableDecimal(BigDecimal bd) {
+        return plainLength(bd) <= MAX_STORED_DECIMAL_LENGTH;
     }
 
     /**

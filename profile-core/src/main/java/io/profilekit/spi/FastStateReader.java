@@ -198,7 +198,7 @@ final class FastStateReader {
                     op = new FirstWrite(val, t, readLong());
                 } else if (skip("sum\",\"n\":")) {
                     String text = readString();
-                    BigDecimal n = new BigDecimal(text);
+                    BigDecimal n = decimal(text);
                     canonical &= n.toString().equals(text);
                     expect(",\"t\":");
                     op = new DecimalSum(n, readLong());
@@ -361,7 +361,7 @@ final class FastStateReader {
             out = JsonValues.EMPTY_MAP;
         } else if (skip("\"$d\":")) {
             String text = readString();
-            BigDecimal d = new BigDecimal(text);
+            BigDecimal d = decimal(text);
             canonical &= d.toString().equals(text);
             out = d;
             expect('}');
@@ -399,6 +399,15 @@ final class FastStateReader {
     }
 
     /** Fields up to and including the closing brace, the opening one already read. */
+    /** A decimal within {@link JsonValues#MAX_STORED_DECIMAL_LENGTH}; anything else is left to the streaming reader. */
+    private static BigDecimal decimal(String text) {
+        BigDecimal d = new BigDecimal(text);
+        if (!JsonValues.storableDecimal(d)) {
+            throw GIVE_UP;
+        }
+        return d;
+    }
+
     private Map<String, Object> fields() {
         LinkedHashMap<String, Object> map = new LinkedHashMap<>();
         if (!skip('}')) {

@@ -333,11 +333,16 @@ final class StateReader {
                 return new Counter(number(f.n, Long.class, "an integer"), need(f.t, "t"));
             case "sum": {
                 String text = number(f.n, String.class, "a decimal string");
+                BigDecimal n;
                 try {
-                    return new DecimalSum(new BigDecimal(text), need(f.t, "t"));
+                    n = new BigDecimal(text);
                 } catch (NumberFormatException e) {
                     throw new IllegalArgumentException("field \"n\": expected a decimal string, got " + JsonValues.describe(text));
                 }
+                if (!JsonValues.storableDecimal(n)) {
+                    throw new IllegalArgumentException("field \"n\": " + tooLong(n));
+                }
+                return new DecimalSum(n, need(f.t, "t"));
             }
             case "max":
             case "min": {
@@ -501,11 +506,16 @@ final class StateReader {
             switch (first) {
                 case "$d" -> {
                     String text = readString();
+                    BigDecimal d;
                     try {
-                        tagged = new BigDecimal(text);
+                        d = new BigDecimal(text);
                     } catch (NumberFormatException e) {
                         throw error("expected a decimal string, got " + JsonValues.describe(text));
                     }
+                    if (!JsonValues.storableDecimal(d)) {
+                        throw error(tooLong(d));
+                    }
+                    tagged = d;
                 }
                 case "$t" -> {
                     String text = readString();
@@ -625,5 +635,11 @@ final class StateReader {
             }
         }
         return new IllegalArgumentException(sb.append(": ").append(message).toString());
+    }
+
+    /** Why a stored decimal is refused: past {@link JsonValues#MAX_STORED_DECIMAL_LENGTH} written out. */
+    private static String tooLong(BigDecimal d) {
+        return "expected a decimal of at most " + JsonValues.MAX_STORED_DECIMAL_LENGTH
+                + " characters written out, got " + JsonValues.describe(d);
     }
 }

@@ -326,6 +326,37 @@ class ProfileStateCodecTest {
                 .hasMessageContaining("beyond the range of a double");
     }
 
+    /**
+     * A decimal whose scale is far from others' makes every sum it joins enormous (1E+10000000 plus
+     * 0.5 has ten million digits): past what sums of accepted amounts can reach, a stored decimal is
+     * refused, at once, by both readers.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+            "{\"v\":2,\"user\":\"u\",\"version\":1,\"attrs\":{\"a\":{\"k\":\"sum\",\"n\":\"1E+10000000\",\"t\":1}}}",
+            "{\"v\":2,\"user\":\"u\",\"version\":1,\"attrs\":{\"a\":{\"k\":\"sum\",\"n\":\"-1E-2147483647\",\"t\":1}}}",
+            "{\"v\":2,\"user\":\"u\",\"version\":1,\"attrs\":{\"a\":{\"k\":\"max\",\"n\":{\"$d\":\"1E+999999999\"},\"t\":1}}}",
+            "{\"v\":2,\"user\":\"u\",\"version\":1,\"attrs\":{\"a\":{\"k\":\"set\",\"val\":{\"$d\":\"5E-3000\"},\"t\":1,\"tie\":2}}}"})
+    void aDecimalTooLongWrittenOutIsRefused(String json) {
+        assertThatThrownBy(() -> ProfileStateCodec.decode(json))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("profile state at attrs.a")
+                .hasMessageContaining("expected a decimal of at most 2100 characters written out, got ");
+    }
+
+    @Test
+    void sumsOfTheLongestAcceptedDecimalsAreReadBack() {
+        BigDecimal big = new BigDecimal("9".repeat(1000));
+        BigDecimal small = new BigDecimal("-1E-997");
+        Operation sum = new DecimalSum(big, 1);
+        for (int i = 0; i < 1000; i++) {
+            sum = sum.merge(new DecimalSum(i % 2 == 0 ? big : small, 2 + i));
+        }
+        ProfileState state = new ProfileState("u", 1, Map.of("total", sum, "top", new Extremum(true, small, 3)),
+                ProfileState.NONE, SeenEvents.empty(), Map.of(), ProfileState.NONE);
+        assertThat(ProfileStateCodec.decode(ProfileStateCodec.encode(state))).isEqualTo(state);
+    }
+
     @Test
     void everyKindIsCoveredBySample() {
         assertThat(sample().attributes().values().stream().map(Operation::kind).distinct().sorted())
