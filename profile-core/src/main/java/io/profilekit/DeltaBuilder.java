@@ -125,7 +125,7 @@ public final class DeltaBuilder {
 
     /** Counts the value towards the {@code n} most frequent, keeping {@code 4 * n} counters. */
     public DeltaBuilder topN(String name, Object value, int n) {
-        return topN(name, value, n, Math.max(4 * n, 16));
+        return topN(name, value, n, (int) Math.min(Integer.MAX_VALUE, Math.max(4L * n, 16))); // no int overflow
     }
 
     /** Counts the value towards the {@code n} most frequent, keeping {@code capacity} counters. */

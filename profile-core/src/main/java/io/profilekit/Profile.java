@@ -135,7 +135,7 @@ public final class Profile {
         return Optional.ofNullable(values.get(name));
     }
 
-    /** A counter, or an integral value, as a long. */
+    /** A counter, or an integral value (also a decimal or double such as {@code 3.0}), as a long. */
     public Optional<Long> getLong(String name) {
         Object v = values.get(name);
         if (v == null) {
@@ -143,6 +143,9 @@ public final class Profile {
         }
         if (v instanceof Long l) {
             return Optional.of(l);
+        }
+        if (v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 0x1p63) {
+            return Optional.of(d.longValue());
         }
         if (v instanceof BigDecimal bd) {
             try {

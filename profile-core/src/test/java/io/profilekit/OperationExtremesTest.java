@@ -129,4 +129,23 @@ class OperationExtremesTest {
             assertThat(engine.get("u").orElseThrow().getDecimal("points")).contains(new BigDecimal("2.5"));
         }
     }
+
+    @Test
+    void aTopNOfAHugeNKeepsAValidCapacityAndAnIntegralDoubleReadsAsALong() {
+        Operation top = op(T, 1, p -> p.topN("t", "x", Integer.MAX_VALUE / 2));
+        assertThat(((io.profilekit.op.TopValues) top).capacity()).isEqualTo(Integer.MAX_VALUE);
+        ProfileReducer reducer = ProfileReducer.builder()
+                .on("m", (e, p) -> p.set("ratio", 3.0).set("half", 2.5).set("huge", 1e19))
+                .build();
+        try (ProfileEngine engine = ProfileEngine.builder().reducer(reducer)
+                .schemas(EventSchemas.builder().allowUnknownTypes(true).build()).build()) {
+            engine.record(Event.of("u", "m")).join();
+            Profile p = engine.get("u").orElseThrow();
+            assertThat(p.getLong("ratio")).contains(3L);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.getLong("half"))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("expected an integer");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.getLong("huge"))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("expected an integer");
+        }
+    }
 }
