@@ -14,6 +14,13 @@ package io.profilekit.op;
  * the attribute's operation between deployments), the one updated last by event time wins whole.
  * The exception is counters and decimal sums, which are both sums and add up to a decimal sum.
  *
+ * <p>Two limits of the order independence, both outside ordinary use: 64-bit sums (counters, topN
+ * counts, decaying scores' fixed-point sums) saturate at {@code Long.MAX_VALUE} and
+ * {@code Long.MIN_VALUE} instead of wrapping, so once a sum of mixed signs reaches a bound the
+ * order of its terms matters; and when a capped list's or set's capacity changes between
+ * deployments, the capacity of the newest operand wins at each merge, so values cut while the
+ * smaller capacity held may differ by arrival order.
+ *
  * <p>Implementations are immutable records and thread-safe.
  */
 public sealed interface Operation permits LastWrite, FirstWrite, Counter, DecimalSum, Extremum, RecentValues,
