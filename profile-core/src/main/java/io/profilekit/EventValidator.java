@@ -1,7 +1,10 @@
 package io.profilekit;
 
 import io.profilekit.internal.EventChecks;
+import io.profilekit.internal.JsonProblems;
+import io.profilekit.internal.JsonValues;
 
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -198,6 +201,9 @@ public final class EventValidator {
             }
             return false;
         }
+        if (value instanceof BigDecimal bd) {
+            return checkDecimal(field, bd, out);
+        }
         if (!(value instanceof Map) && !(value instanceof List)) {
             return true;
         }
@@ -221,6 +227,34 @@ public final class EventValidator {
             }
         }
         return ok;
+    }
+
+    /**
+     * A decimal as {@link JsonEventCodec} reads it back from the text it writes ({@code toString()}):
+     * at most {@value JsonProblems#MAX_NUMBER_LENGTH} characters, an integer within 64 bits, or a
+     * number within the range of a double; so an event valid here is not refused once it went
+     * through Kafka.
+     */
+    private static boolean checkDecimal(String field, BigDecimal bd, List<Violation> out) {
+        String text = bd.toString();
+        String problem;
+        if (text.length() > JsonProblems.MAX_NUMBER_LENGTH) {
+            problem = "expected a number of at most " + JsonProblems.MAX_NUMBER_LENGTH + " characters, got "
+                    + JsonValues.describe(bd);
+        } else if (text.indexOf('.') < 0 && text.indexOf('E') < 0) {
+            if (bd.unscaledValue().bitLength() < 64) {
+                return true;
+            }
+            problem = "expected an integer within 64 bits, got " + text;
+        } else if (Double.isFinite(bd.doubleValue())) {
+            return true;
+        } else {
+            problem = "expected a number within the range of a double, got " + text;
+        }
+        if (out != null) {
+            out.add(new Violation(field, problem));
+        }
+        return false;
     }
 
     private static long saturatedMillis(Duration d) {

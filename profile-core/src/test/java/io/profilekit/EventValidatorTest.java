@@ -153,4 +153,32 @@ class EventValidatorTest {
     private static List<String> messages(EventValidator v, Event e) {
         return v.validate(e).stream().map(Violation::toString).toList();
     }
+
+    @Test
+    void decimalsTheCodecCouldNotReadBackAreRefusedAndTheOthersRoundTrip() {
+        java.math.BigDecimal tooLong = new java.math.BigDecimal("0." + "1".repeat(70));
+        java.math.BigDecimal bigInteger = new java.math.BigDecimal("18446744073709551616");
+        java.math.BigDecimal pastDouble = new java.math.BigDecimal("1E+400");
+        Event bad = Event.of("u", "t").withId("e1").at(NOW).with("a", tooLong)
+                .with("b", List.of(bigInteger)).with("c", Map.of("d", pastDouble));
+        assertThat(messages(limitsOnly, bad)).containsExactlyInAnyOrder(
+                "t.a: expected a number of at most 64 characters, got 0." + "1".repeat(59) + "...",
+                "t.b[0]: expected an integer within 64 bits, got 18446744073709551616",
+                "t.c.d: expected a number within the range of a double, got 1E+400");
+
+        JsonEventCodec codec = JsonEventCodec.create();
+        for (java.math.BigDecimal ok : new java.math.BigDecimal[] {new java.math.BigDecimal("19.99"),
+                new java.math.BigDecimal("9223372036854775807"), new java.math.BigDecimal("1E+300"),
+                new java.math.BigDecimal("0." + "1".repeat(60))}) {
+            Event e = Event.of("u", "t").withId("e2").at(NOW).with("a", ok);
+            assertThat(limitsOnly.validate(e)).as("%s", ok).isEmpty();
+            assertThat(((Number) codec.decode(codec.encode(e)).properties().get("a")).doubleValue())
+                    .isEqualTo(ok.doubleValue());
+        }
+        for (java.math.BigDecimal refused : new java.math.BigDecimal[] {tooLong, bigInteger, pastDouble}) {
+            Event e = Event.of("u", "t").withId("e3").at(NOW).with("a", refused);
+            assertThatThrownBy(() -> codec.decode(codec.encode(e))).as("%s", refused)
+                    .isInstanceOf(InvalidEventException.class);
+        }
+    }
 }
