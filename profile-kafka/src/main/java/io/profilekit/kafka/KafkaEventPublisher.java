@@ -7,6 +7,7 @@ import io.profilekit.EventValidator;
 import io.profilekit.InvalidEventException;
 import io.profilekit.JsonEventCodec;
 import io.profilekit.Violation;
+import io.profilekit.internal.EventChecks;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -54,9 +55,11 @@ public final class KafkaEventPublisher implements AutoCloseable {
     private final EventValidator validator;
     private final Map<String, String> routes;
     private final String defaultTopic;
+    private final int maxEventBytes;
 
     private KafkaEventPublisher(Builder b) {
         this.codec = JsonEventCodec.create(b.limits);
+        this.maxEventBytes = b.limits.maxEventBytes();
         this.validator = new EventValidator(b.schemas, b.limits, b.clock);
         this.routes = Map.copyOf(b.routes);
         this.defaultTopic = b.defaultTopic;
@@ -96,7 +99,8 @@ public final class KafkaEventPublisher implements AutoCloseable {
      *
      * @return a future completing with the record's position once the broker acknowledged it, or
      * exceptionally: with {@link InvalidEventException} listing every problem when the event is
-     * invalid (nothing is sent), or with the producer's exception when sending failed
+     * invalid or its JSON is larger than the limits' {@code maxEventBytes} (nothing is sent), or with
+     * the producer's exception when sending failed
      */
     public CompletableFuture<RecordMetadata> publish(Event event) {
         Objects.requireNonNull(event, "event");
@@ -107,6 +111,11 @@ public final class KafkaEventPublisher implements AutoCloseable {
                 return CompletableFuture.failedFuture(new InvalidEventException(violations));
             }
             value = codec.encode(event);
+            if (value.length > maxEventBytes) {
+                // a consumer with the same limits refuses it before parsing: it would only be dead-lettered
+                return CompletableFuture.failedFuture(new InvalidEventException(
+                        EventChecks.tooLarge(value.length, maxEventBytes)));
+            }
         } catch (InvalidEventException e) {
             return CompletableFuture.failedFuture(e);
         }

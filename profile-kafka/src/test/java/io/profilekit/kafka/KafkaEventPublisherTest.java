@@ -1,6 +1,7 @@
 package io.profilekit.kafka;
 
 import io.profilekit.Event;
+import io.profilekit.EventLimits;
 import io.profilekit.InvalidEventException;
 import io.profilekit.JsonEventCodec;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -78,6 +79,27 @@ class KafkaEventPublisherTest {
                 assertThat(e.violations()).extracting(v -> v.field())
                         .containsExactly("purchase.order_id", "purchase.amount", "purchase.currency"));
         assertThat(producer.history()).isEmpty();
+    }
+
+    @Test
+    void anEventEncodedBeyondMaxEventBytesFailsWithItsSizeAndIsNotSent() {
+        // every string and property is within its own limit, but the JSON is larger than a consumer
+        // with the same limits accepts: it would only become a dead letter after a successful send
+        KafkaEventPublisher small = KafkaEventPublisher.builder().producer(producer).clock(CLOCK)
+                .limits(EventLimits.defaults().withMaxEventBytes(1024)).build();
+        Event big = Event.of("u1", "page_view").at(Instant.parse("2026-11-28T10:00:00Z")).with("url", "/" + "a".repeat(2000));
+        CompletableFuture<RecordMetadata> f = small.publish(big);
+        assertThat(producer.history()).isEmpty();
+        assertThat(f).isCompletedExceptionally();
+        assertThatThrownBy(f::join).cause().isInstanceOfSatisfying(InvalidEventException.class, e ->
+                assertThat(e.violations()).singleElement().satisfies(v -> {
+                    assertThat(v.field()).isEqualTo("event");
+                    assertThat(v.message()).contains("1024").contains(Integer.toString(
+                            JsonEventCodec.create().encode(big).length));
+                }));
+        // a small event is sent
+        assertThat(small.publish(view("u1"))).isNotDone();
+        assertThat(producer.history()).hasSize(1);
     }
 
     @Test
