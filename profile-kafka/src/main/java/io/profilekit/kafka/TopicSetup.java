@@ -2,9 +2,13 @@ package io.profilekit.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,10 +21,12 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Creates ProfileKit's topics if they are missing; idempotent, so every instance may run it at
- * start-up. Existing topics are left as they are.
+ * start-up. Existing topics are left as they are, but one whose cleanup policy contradicts its use
+ * is refused: {@code profile-updates} must be compacted, the other topics must not be.
  *
  * <ul>
  *   <li>{@code user-events}, {@code purchase-data}: the events, partitioned by user;</li>
@@ -82,11 +88,15 @@ public final class TopicSetup {
      * Creates each missing topic and waits for the broker's answer.
      *
      * @return the names of the topics created now (the others existed already)
-     * @throws IllegalStateException when the broker refused or did not answer within 30 s
+     * @throws IllegalStateException when the broker refused or did not answer within 30 s, or when an
+     *                               existing topic's {@code cleanup.policy} contradicts its use (the
+     *                               message names the topic and its policy; the missing topics are
+     *                               created all the same)
      */
     public List<String> apply(Admin admin) {
         Map<String, NewTopic> wanted = topics();
         List<String> created = new ArrayList<>();
+        List<String> existing = new ArrayList<>();
         var result = admin.createTopics(wanted.values());
         for (var e : result.values().entrySet()) {
             try {
@@ -96,6 +106,7 @@ public final class TopicSetup {
                 if (!(ex.getCause() instanceof TopicExistsException)) {
                     throw new IllegalStateException("creating topic " + e.getKey() + " failed: " + ex.getCause(), ex.getCause());
                 }
+                existing.add(e.getKey());
             } catch (TimeoutException ex) {
                 throw new IllegalStateException("creating topic " + e.getKey() + ": no answer within 30 s", ex);
             } catch (InterruptedException ex) {
@@ -103,7 +114,58 @@ public final class TopicSetup {
                 throw new IllegalStateException("interrupted while creating topic " + e.getKey(), ex);
             }
         }
+        checkCleanupPolicies(admin, existing);
         return created;
+    }
+
+    /**
+     * Refuses existing topics whose cleanup policy contradicts their use: {@code profile-updates}
+     * must be compacted (its newest record per user is the point), and the others must not be
+     * (compaction would keep only the newest event or dead letter of each user).
+     */
+    private static void checkCleanupPolicies(Admin admin, List<String> existing) {
+        if (existing.isEmpty()) {
+            return;
+        }
+        List<ConfigResource> resources = existing.stream()
+                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+        Map<ConfigResource, Config> configs = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (configs == null) {
+            try {
+                configs = admin.describeConfigs(resources).all().get(
+                        Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException ex) {
+                // a topic another instance created a moment ago may not be known yet to the broker asked
+                if (!(ex.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("reading the settings of topics " + existing + " failed: "
+                            + ex.getCause(), ex.getCause());
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            } catch (TimeoutException ex) {
+                throw new IllegalStateException("reading the settings of topics " + existing + ": no answer within 30 s", ex);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading the settings of topics " + existing, ex);
+            }
+        }
+        List<String> problems = new ArrayList<>();
+        for (ConfigResource r : resources) {
+            ConfigEntry entry = configs.get(r).get(TopicConfig.CLEANUP_POLICY_CONFIG);
+            String policy = entry == null || entry.value() == null ? TopicConfig.CLEANUP_POLICY_DELETE : entry.value();
+            boolean compacted = List.of(policy.split(",")).stream().map(String::trim)
+                    .anyMatch(TopicConfig.CLEANUP_POLICY_COMPACT::equals);
+            if (r.name().equals(PROFILE_UPDATES) && !compacted) {
+                problems.add("topic " + r.name() + " exists with cleanup.policy=" + policy + ", but its change records "
+                        + "must be compacted (cleanup.policy=compact)");
+            } else if (!r.name().equals(PROFILE_UPDATES) && compacted) {
+                problems.add("topic " + r.name() + " exists with cleanup.policy=" + policy + ", but compaction would "
+                        + "keep only the newest record of each user (cleanup.policy=delete)");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(String.join("; ", problems));
+        }
     }
 
     /** Creates the topics with a short-lived admin client on {@code bootstrapServers}. */
