@@ -6,6 +6,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -30,13 +32,16 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>Every instance reads every partition (no consumer group, nothing committed), from the end of
- * the topic as of {@link #start()}. The callback runs on the listener's own thread, once per change
+ * the topic as of {@link #start()}; started before the topic exists, it waits for it and then reads
+ * it from its beginning. The callback runs on the listener's own thread, once per change
  * record, with the user id; an exception it throws is logged. A change record published by an
  * instance that then crashed before its offset commit is not sent again after the restart, so a
  * cache should also expire entries after a while. Creates and closes its own consumer.
  */
 public final class ProfileUpdatesListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProfileUpdatesListener.class);
+    /** How long the listener waits before it asks again for a topic that does not exist yet. */
+    private static final long RETRY_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final String topic;
@@ -45,6 +50,8 @@ public final class ProfileUpdatesListener implements AutoCloseable {
     private volatile boolean running = true;
     private volatile long seen;
     private volatile boolean assigned;
+    /** Whether the brokers said the topic does not exist (yet); only the listener's thread touches it. */
+    private boolean waitedForTopic;
 
     private ProfileUpdatesListener(Builder b) {
         Properties p = new Properties();
@@ -81,11 +88,17 @@ public final class ProfileUpdatesListener implements AutoCloseable {
 
     private void run() {
         try {
-            List<PartitionInfo> parts = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-            List<TopicPartition> tps = parts.stream().map(pi -> new TopicPartition(topic, pi.partition())).toList();
+            List<TopicPartition> tps = partitions();
+            if (tps.isEmpty()) {
+                return; // closed before the topic was found
+            }
             consumer.assign(tps);
-            consumer.seekToEnd(tps);
-            tps.forEach(consumer::position); // resolve the end now, so that ready() means "from here on"
+            if (waitedForTopic) {
+                consumer.seekToBeginning(tps); // all it holds came after start()
+            } else {
+                consumer.seekToEnd(tps);
+            }
+            tps.forEach(consumer::position); // resolve the positions now, so that ready() means "from here on"
             assigned = true;
             while (running) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
@@ -109,11 +122,38 @@ public final class ProfileUpdatesListener implements AutoCloseable {
         }
     }
 
+    /**
+     * The topic's partitions, once it exists: until then (or while the brokers do not answer) asks
+     * again every second, unless closed meanwhile (then none).
+     */
+    private List<TopicPartition> partitions() {
+        boolean warned = false;
+        while (running) {
+            List<PartitionInfo> parts;
+            try {
+                parts = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+                if (!parts.isEmpty()) {
+                    return parts.stream().map(pi -> new TopicPartition(topic, pi.partition())).toList();
+                }
+                waitedForTopic = true;
+            } catch (TimeoutException e) {
+                // no answer: the topic may exist, with records from before start()
+            }
+            if (!warned) {
+                log.warn("topic {} not found (or no broker answered); profile updates are heard once it exists", topic);
+                warned = true;
+            }
+            LockSupport.parkNanos(RETRY_NANOS);
+        }
+        return List.of();
+    }
+
     /** Stops reading and closes the consumer; waits up to 10 s. */
     @Override
     public void close() {
         running = false;
         consumer.wakeup();
+        LockSupport.unpark(thread);
         if (thread.isAlive() && Thread.currentThread() != thread) {
             try {
                 thread.join(10_000);
