@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
@@ -33,14 +34,19 @@ import java.util.function.Consumer;
  *
  * <p>Every instance reads every partition (no consumer group, nothing committed), from the end of
  * the topic as of {@link #start()}; started before the topic exists, it waits for it and then reads
- * it from its beginning. The callback runs on the listener's own thread, once per change
- * record, with the user id; an exception it throws is logged. A change record published by an
- * instance that then crashed before its offset commit is not sent again after the restart, so a
- * cache should also expire entries after a while. Creates and closes its own consumer.
+ * it from its beginning, and partitions added to the topic later are read from their beginning once
+ * the consumer's metadata shows them ({@code metadata.max.age.ms}, 5 minutes by default). The
+ * callback runs on the listener's own thread, once per change record, with the user id; an
+ * exception it throws is logged. A change record published by an instance that then crashed
+ * before its offset commit is not sent again after the restart, so a cache should also expire
+ * entries after a while. Creates and closes its own consumer.
  */
 public final class ProfileUpdatesListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProfileUpdatesListener.class);
-    /** How long the listener waits before it asks again for a topic that does not exist yet. */
+    /**
+     * How long the listener waits before it asks again for a topic that does not exist yet, and
+     * between two looks for partitions added to it.
+     */
     private static final long RETRY_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final KafkaConsumer<String, byte[]> consumer;
@@ -100,7 +106,12 @@ public final class ProfileUpdatesListener implements AutoCloseable {
             }
             tps.forEach(consumer::position); // resolve the positions now, so that ready() means "from here on"
             assigned = true;
+            long nextCheck = System.nanoTime() + RETRY_NANOS;
             while (running) {
+                if (System.nanoTime() - nextCheck > 0) {
+                    tps = withAddedPartitions(tps);
+                    nextCheck = System.nanoTime() + RETRY_NANOS;
+                }
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     if (r.key() == null) {
                         continue;
@@ -146,6 +157,30 @@ public final class ProfileUpdatesListener implements AutoCloseable {
             LockSupport.parkNanos(RETRY_NANOS);
         }
         return List.of();
+    }
+
+    /**
+     * Adds the partitions the topic gained since {@code current} was assigned, read from their
+     * beginning (all they hold came after start()). The consumer's cached metadata tells (refreshed
+     * every {@code metadata.max.age.ms}), so this costs no request of its own while the topic exists.
+     */
+    private List<TopicPartition> withAddedPartitions(List<TopicPartition> current) {
+        List<TopicPartition> added;
+        try {
+            added = consumer.partitionsFor(topic, Duration.ofSeconds(5)).stream()
+                    .map(pi -> new TopicPartition(topic, pi.partition())).filter(tp -> !current.contains(tp)).toList();
+        } catch (TimeoutException e) {
+            return current;
+        }
+        if (added.isEmpty()) {
+            return current;
+        }
+        List<TopicPartition> all = new ArrayList<>(current);
+        all.addAll(added);
+        consumer.assign(all); // the partitions kept keep their positions
+        consumer.seekToBeginning(added);
+        log.info("topic {} gained partitions {}; reading them from their beginning", topic, added);
+        return List.copyOf(all);
     }
 
     /** Stops reading and closes the consumer; waits up to 10 s. */

@@ -2,7 +2,9 @@ package io.profilekit.kafka;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -59,6 +61,25 @@ class ProfileUpdatesListenerTest {
             producer.send(new ProducerRecord<>(topic, "u1", "{}".getBytes(StandardCharsets.UTF_8))).get();
             await(WAIT, () -> heard.containsAll(List.of("u0", "u1")), () -> "heard only " + heard);
             assertThat(listener.updatesSeen()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void partitionsAddedToTheTopicAreReadToo() throws Exception {
+        String topic = "updates-growing";
+        admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        Queue<String> heard = new ConcurrentLinkedQueue<>();
+        try (ProfileUpdatesListener listener = ProfileUpdatesListener.builder().bootstrapServers(broker.bootstrapServers())
+                .topic(topic).onUpdate(heard::add)
+                .consumerProperty(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "500") // sees the new partition soon
+                .build().start()) {
+            await(WAIT, listener::ready, () -> "the listener never got the topic's partitions");
+            admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(2))).all().get();
+            try (KafkaProducer<String, byte[]> producer = producer()) {
+                producer.send(new ProducerRecord<>(topic, 1, "u-new", "{}".getBytes(StandardCharsets.UTF_8))).get();
+                producer.send(new ProducerRecord<>(topic, 0, "u-old", "{}".getBytes(StandardCharsets.UTF_8))).get();
+            }
+            await(WAIT, () -> heard.containsAll(List.of("u-new", "u-old")), () -> "heard only " + heard);
         }
     }
 }
