@@ -82,7 +82,7 @@ public final class ProfileUpdatesListener implements AutoCloseable {
         return this;
     }
 
-    /** Whether it has been assigned the topic's partitions and positioned at their end. */
+    /** Whether it has been assigned the topic's partitions and positioned on them (see the class Javadoc for where). */
     public boolean ready() {
         return assigned;
     }
