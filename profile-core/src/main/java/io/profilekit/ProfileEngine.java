@@ -19,7 +19,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -60,6 +62,8 @@ public final class ProfileEngine implements AutoCloseable {
     private final Clock clock;
     private final Ticker ticker;
     private final List<ProfileChangeListener> listeners;
+    /** Erase listeners added to the running engine ({@link #addEraseListener}). */
+    private final List<BiConsumer<String, Instant>> eraseListeners = new CopyOnWriteArrayList<>();
     private final int seenEventsCapacity;
     private final int maxWriteAttempts;
     private final Duration profileTtl;
@@ -322,6 +326,30 @@ public final class ProfileEngine implements AutoCloseable {
                 org.slf4j.LoggerFactory.getLogger(ProfileEngine.class).error("listener {} failed on erase of {}", l, userId, ex);
             }
         }
+        for (BiConsumer<String, Instant> l : eraseListeners) {
+            try {
+                l.accept(userId, at);
+            } catch (RuntimeException ex) {
+                counters.listenerFailures.increment();
+                org.slf4j.LoggerFactory.getLogger(ProfileEngine.class).error("erase listener {} failed on erase of {}", l, userId, ex);
+            }
+        }
+    }
+
+    /**
+     * Calls {@code listener} with the user and the erase time after each erase this engine makes
+     * from now on, like {@link ProfileChangeListener#onErase} of the listeners given to the builder.
+     * For components built on a running engine, such as a Kafka processor that publishes a tombstone
+     * to {@code profile-updates} for each erase. A failure is logged and counted
+     * ({@link EngineMetrics#callbackFailures()}), the erase stands. Thread-safe.
+     */
+    public void addEraseListener(BiConsumer<String, Instant> listener) {
+        eraseListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Stops calling a listener {@link #addEraseListener added}; false when it was not there. */
+    public boolean removeEraseListener(BiConsumer<String, Instant> listener) {
+        return eraseListeners.remove(listener);
     }
 
     /**

@@ -190,4 +190,27 @@ class ErasureAndFallbackTest {
             assertThat(e.metrics().storeFailures()).isEqualTo(3);
         }
     }
+
+    @Test
+    void eraseListenersAddedToARunningEngineHearEachEraseUntilRemovedAndAFailingOneIsCounted() {
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).scheduler(false).build()) {
+            List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.function.BiConsumer<String, Instant> listener = (user, at) -> heard.add(user + "@" + at);
+            java.util.function.BiConsumer<String, Instant> failing = (user, at) -> {
+                throw new IllegalStateException("listener down");
+            };
+            e.erase("before");
+            e.addEraseListener(listener);
+            e.addEraseListener(failing);
+            e.erase("a");
+            assertThat(heard).containsExactly("a@" + clock.instant());
+            assertThat(e.metrics().callbackFailures()).isEqualTo(1);
+            assertThat(e.removeEraseListener(listener)).isTrue();
+            assertThat(e.removeEraseListener(listener)).isFalse();
+            e.erase("b");
+            assertThat(heard).containsExactly("a@" + clock.instant());
+            assertThat(e.metrics().callbackFailures()).isEqualTo(2);
+            assertThat(e.get("b")).isEmpty();
+        }
+    }
 }

@@ -32,7 +32,8 @@ final class ChangePublisher implements ProfileChangeListener, AutoCloseable {
 
     private final Producer<String, byte[]> producer;
     private final String topic;
-    private final BlockingQueue<ProfileChange> queue;
+    /** {@link ProfileChange}s and {@link Erased} users, in the order they came. */
+    private final BlockingQueue<Object> queue;
     private final AtomicLong published;
     private final Thread thread;
     private volatile boolean closing;
@@ -64,13 +65,27 @@ final class ChangePublisher implements ProfileChangeListener, AutoCloseable {
      */
     private volatile boolean overflowing;
 
+    /** An erase, published as a tombstone (the user's key, no value). */
+    private record Erased(String userId) {
+    }
+
     @Override
     public void onChange(ProfileChange change) {
+        queue(change, change.userId());
+    }
+
+    /** Queues a tombstone for the user, behind the changes queued before it. */
+    @Override
+    public void onErase(String userId, java.time.Instant erasedAt) {
+        queue(new Erased(userId), userId);
+    }
+
+    private void queue(Object change, String userId) {
         try {
             if (overflowing) {
                 if (!queue.offer(change)) {
                     throw new IllegalStateException("change record queue still full (the publisher is behind by "
-                            + queue.size() + " records); change of user " + change.userId() + " not published");
+                            + queue.size() + " records); change of user " + userId + " not published");
                 }
                 overflowing = false;
                 return;
@@ -79,14 +94,14 @@ final class ChangePublisher implements ProfileChangeListener, AutoCloseable {
             while (!queue.offer(change, 100, TimeUnit.MILLISECONDS)) {
                 if (!thread.isAlive()) {
                     throw new IllegalStateException("the change record publisher has stopped; change of user "
-                            + change.userId() + " not published");
+                            + userId + " not published");
                 }
                 if (System.nanoTime() - deadline > 0) {
                     // the applying thread is between a store write and its offset commit: fail this record
                     // (the engine logs and counts it) rather than stall the consumer past its poll interval
                     overflowing = true;
                     throw new IllegalStateException("change record queue full for " + maxWaitNanos / 1_000_000 + " ms; change of user "
-                            + change.userId() + " not published");
+                            + userId + " not published");
                 }
             }
         } catch (InterruptedException e) {
@@ -97,10 +112,10 @@ final class ChangePublisher implements ProfileChangeListener, AutoCloseable {
 
     private void run() {
         ChangeRecords.Encoder encoder = new ChangeRecords.Encoder();
-        List<ProfileChange> taken = new ArrayList<>(BATCH);
+        List<Object> taken = new ArrayList<>(BATCH);
         try {
             while (true) {
-                ProfileChange first = queue.poll(100, TimeUnit.MILLISECONDS);
+                Object first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     if (closing && queue.isEmpty()) {
                         return;
@@ -109,7 +124,7 @@ final class ChangePublisher implements ProfileChangeListener, AutoCloseable {
                 }
                 taken.add(first);
                 queue.drainTo(taken, BATCH - 1);
-                for (ProfileChange change : taken) {
+                for (Object change : taken) {
                     send(encoder, change);
                 }
                 taken.clear();
@@ -121,16 +136,20 @@ final class ChangePublisher implements ProfileChangeListener, AutoCloseable {
         }
     }
 
-    private void send(ChangeRecords.Encoder encoder, ProfileChange change) {
+    /** Sends one record: a change, or a tombstone (no value) for an erase. */
+    private void send(ChangeRecords.Encoder encoder, Object change) {
+        String userId = change instanceof Erased e ? e.userId() : ((ProfileChange) change).userId();
+        String what = change instanceof Erased ? "tombstone" : "change record";
         try {
-            producer.send(new ProducerRecord<>(topic, change.userId(), encoder.encode(change)), (meta, error) -> {
+            byte[] value = change instanceof Erased ? null : encoder.encode((ProfileChange) change);
+            producer.send(new ProducerRecord<>(topic, userId, value), (meta, error) -> {
                 if (error != null) {
-                    log.warn("change record for user {} not published: {}", change.userId(), error.toString());
+                    log.warn("{} for user {} not published: {}", what, userId, error.toString());
                 }
             });
             published.incrementAndGet();
         } catch (RuntimeException e) {
-            log.warn("change record for user {} not published: {}", change.userId(), e.toString());
+            log.warn("{} for user {} not published: {}", what, userId, e.toString());
         }
     }
 

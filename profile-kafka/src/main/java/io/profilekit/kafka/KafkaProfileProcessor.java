@@ -46,7 +46,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * a crash, a rebalance or by a zombie changes nothing; an invalid one (bad JSON, a broken limit or
  * schema) goes to the dead-letter topic with its raw bytes and headers naming its origin and the
  * reason ({@link DeadLetters}). One change record per changed profile goes to {@code profile-updates}
- * ({@link ChangeRecords}).
+ * ({@link ChangeRecords}), and a tombstone (the user's key, no value) for each
+ * {@link ProfileEngine#erase erase} made through the processor's engine while it runs, on any thread.
  *
  * <p>Delivery: nothing is lost. A partition's offsets are committed only after the store write of
  * its records and after the broker acknowledged the dead letter of each of its invalid records.
@@ -107,6 +108,7 @@ public final class KafkaProfileProcessor implements AutoCloseable {
     private final Producer<String, byte[]> producer;
     private final boolean ownsProducer;
     private final String updatesTopic;
+    private final ProfileEngine engine;
     private final String name;
     private final AtomicLong changesPublished = new AtomicLong();
     /** Loops whose thread has not ended yet; the last to end closes the shared clients. */
@@ -156,6 +158,7 @@ public final class KafkaProfileProcessor implements AutoCloseable {
             throw e;
         }
         this.producer = p;
+        this.engine = b.engine;
         ProfileChangeListener changes = updatesTopic == null ? null : this::publishChange;
         List<ProcessorLoop> ls = new ArrayList<>(b.consumers);
         List<Thread> ts = new ArrayList<>(b.consumers);
@@ -217,6 +220,7 @@ public final class KafkaProfileProcessor implements AutoCloseable {
         if (updatesTopic != null) {
             try {
                 changePublisher = new ChangePublisher(producer, updatesTopic, 16_384, changesPublished, name + "-updates");
+                engine.addEraseListener(publishTombstone);
             } catch (RuntimeException | Error e) {
                 // no consumer thread started: the processor is closed as one that never started
                 closed = true;
@@ -325,6 +329,10 @@ public final class KafkaProfileProcessor implements AutoCloseable {
         }
     }
 
+    /** Queues a tombstone for each erase the engine makes while the processor runs. */
+    private final java.util.function.BiConsumer<String, java.time.Instant> publishTombstone =
+            (userId, erasedAt) -> changePublisher.onErase(userId, erasedAt);
+
     /** Queues one change record; called by the consumer threads while applying. */
     private void publishChange(ProfileChange change) {
         changePublisher.onChange(change);
@@ -357,6 +365,7 @@ public final class KafkaProfileProcessor implements AutoCloseable {
     private void closeShared() {
         ChangePublisher publisher = changePublisher;
         if (publisher != null) {
+            engine.removeEraseListener(publishTombstone);
             publisher.close();
         }
         if (ownsProducer) {

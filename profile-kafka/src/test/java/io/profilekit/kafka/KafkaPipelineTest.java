@@ -268,6 +268,27 @@ class KafkaPipelineTest extends PipelineTestBase {
     }
 
     @Test
+    void anEraseThroughTheProcessorsEngineIsPublishedAsATombstoneAfterTheUsersChanges(TestInfo info) throws Exception {
+        newTopic(info, 3);
+        ProfileEngine engine = engine(closing(new InMemoryProfileStore()));
+        List<String> heard = new CopyOnWriteArrayList<>();
+        ProfileUpdatesListener listener = closing(ProfileUpdatesListener.builder()
+                .bootstrapServers(broker.bootstrapServers()).onUpdate(heard::add).build().start());
+        await(WAIT, listener::ready);
+        KafkaProfileProcessor processor = started(processor(engine));
+        publisher().publish(view("eva", 1)).join();
+        await(WAIT, () -> heard.contains("eva"));
+
+        engine.erase("eva");
+        List<ConsumerRecord<String, byte[]>> records = readAll(TopicSetup.PROFILE_UPDATES, r -> "eva".equals(r.key()), 2);
+        assertThat(records).hasSize(2);
+        assertThat(records.get(0).value()).as("the change record").isNotNull();
+        assertThat(records.get(1).value()).as("the tombstone").isNull();
+        await(WAIT, () -> heard.stream().filter("eva"::equals).count() == 2);
+        assertThat(processor.metrics().changesPublished()).isEqualTo(2);
+    }
+
+    @Test
     void anotherInstancesNearCacheIsInvalidatedByItsProfileUpdatesListener(TestInfo info) throws Exception {
         newTopic(info, 3);
         ProfileEngine applying = engine(redisStore());
