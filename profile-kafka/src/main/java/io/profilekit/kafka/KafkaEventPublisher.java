@@ -17,6 +17,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,13 +90,25 @@ public final class KafkaEventPublisher implements AutoCloseable {
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "5000");
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        p.putAll(overrides);
+        for (String name : overrides.stringPropertyNames()) { // with the defaults a Properties may chain
+            p.put(name, overrides.getProperty(name));
+        }
+        overrides.forEach((k, v) -> {
+            if (!(v instanceof String)) {
+                p.put(k, v); // a class or an instance, as Kafka also takes them
+            }
+        });
         return p;
     }
 
     /**
      * Sends one event. Never blocks longer than the producer's {@code max.block.ms} (metadata or a
      * full buffer).
+     *
+     * <p>The future completes on the producer's I/O thread: code chained onto it with
+     * {@code thenApply}/{@code thenAccept} runs there and holds up every send of the producer while it
+     * runs, so chain blocking work (or another {@code publish(...).join()}) with an {@code ...Async}
+     * variant and an executor of the application's.
      *
      * @return a future completing with the record's position once the broker acknowledged it, or
      * exceptionally: with {@link InvalidEventException} listing every problem when the event is
@@ -151,11 +164,19 @@ public final class KafkaEventPublisher implements AutoCloseable {
         producer.flush();
     }
 
-    /** Closes the producer if this publisher created it (after sending what it holds). */
+    /** How long {@link #close()} waits for the records the producer still holds to be acknowledged. */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * Closes the producer if this publisher created it, after sending what it holds: waits up to 30
+     * seconds for their acknowledgements (a broker out of reach would otherwise hold the caller for
+     * the producer's {@code delivery.timeout.ms}, two minutes by default); the futures of records
+     * still unacknowledged then complete exceptionally.
+     */
     @Override
     public void close() {
         if (ownsProducer) {
-            producer.close();
+            producer.close(CLOSE_TIMEOUT);
         }
     }
 

@@ -11,7 +11,8 @@ package io.profilekit.kafka;
  *                          commit, after a crash, a close or a rebalance, is dead-lettered again)
  * @param deadLetterFailures attempts to send a dead letter that failed (the send threw, or the broker
  *                          did not acknowledge it); each is retried, its partition uncommitted meanwhile
- * @param changesPublished  change records sent to {@code profile-updates}
+ * @param changesPublished  change records and erase tombstones handed to the producer for {@code profile-updates}
+ *                          (best effort: one the producer then fails to send is logged, not subtracted)
  * @param batches           batches applied
  * @param storeFailures     batch applications that failed because the store did, each then retried
  * @param pauses            times the processor paused its partitions because the store failed or a

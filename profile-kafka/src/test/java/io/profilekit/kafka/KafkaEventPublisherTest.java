@@ -122,6 +122,16 @@ class KafkaEventPublisherTest {
         Properties mine = new Properties();
         mine.put("linger.ms", "0");
         assertThat(KafkaEventPublisher.producerConfig(mine)).containsEntry("linger.ms", "0").containsEntry("acks", "all");
+        // settings held in a Properties' defaults count too, and values that are not strings are kept
+        Properties base = new Properties();
+        base.put("linger.ms", "2");
+        base.put("compression.type", "zstd");
+        Properties chained = new Properties(base);
+        chained.put("compression.type", "none");
+        chained.put("partitioner.class", org.apache.kafka.clients.producer.RoundRobinPartitioner.class);
+        assertThat(KafkaEventPublisher.producerConfig(chained)).containsEntry("linger.ms", "2")
+                .containsEntry("compression.type", "none")
+                .containsEntry("partitioner.class", org.apache.kafka.clients.producer.RoundRobinPartitioner.class);
     }
 
     @Test
