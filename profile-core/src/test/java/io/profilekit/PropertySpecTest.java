@@ -42,6 +42,18 @@ class PropertySpecTest {
     }
 
     @Test
+    void controlCharactersInAValueAreEscapedInMessagesSoTheyCannotForgeALogLine() {
+        PropertySpec spec = PropertySpec.number();
+        assertThat(problems(spec, "12\nERROR forged line\r\t\u0000\u2028\"q\""))
+                .containsExactly("p: expected a number, got \"12\\nERROR forged line\\r\\t\\u0000\\u2028\\\"q\\\"\"");
+        String longOne = "\n".repeat(100);
+        assertThat(problems(spec, longOne)).singleElement().satisfies(m -> {
+            assertThat(m).doesNotContain("\n").startsWith("p: expected a number, got \"\\n\\n").endsWith("...\"");
+            assertThat(m.length()).isLessThan(100);
+        });
+    }
+
+    @Test
     void longValuesAreCutInMessagesWithoutAStrayQuoteOrAHalfCharacter() {
         PropertySpec spec = PropertySpec.number().min(0);
         String emoji = "\uD83D\uDE00";

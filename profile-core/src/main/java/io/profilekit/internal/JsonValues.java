@@ -239,7 +239,8 @@ public final class JsonValues {
         if (value == null) {
             return "null";
         } else if (value instanceof String str) {
-            s = '"' + str.replace("\"", "\\\"") + '"';
+            // only the head can show: a long string is cut below whatever its escapes add
+            s = '"' + escapeForMessage(str.length() > 70 ? str.substring(0, 70) : str) + '"';
         } else if (value instanceof BigDecimal bd) {
             s = plainLength(bd) > 64 ? bd.toString() : bd.toPlainString();
         } else if (value instanceof Map<?, ?> m) {
@@ -254,6 +255,30 @@ public final class JsonValues {
         }
         int cut = Character.isHighSurrogate(s.charAt(60)) ? 60 : 61; // never half of a character
         return s.substring(0, cut) + (value instanceof String ? "...\"" : "...");
+    }
+
+    /**
+     * {@code s} with quotes and control characters escaped as in JSON, so that a value in an error
+     * message cannot break a log line or forge another.
+     */
+    private static String escapeForMessage(String s) {
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            String esc = c == '"' ? "\\\"" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t"
+                    : c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' ? String.format("\\u%04x", (int) c) : null;
+            if (esc != null && sb == null) {
+                sb = new StringBuilder(s.length() + 16).append(s, 0, i);
+            }
+            if (sb != null) {
+                if (esc != null) {
+                    sb.append(esc);
+                } else {
+                    sb.append(c);
+                }
+            }
+        }
+        return sb == null ? s : sb.toString();
     }
 
     /**
