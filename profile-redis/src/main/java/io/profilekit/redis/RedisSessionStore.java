@@ -19,9 +19,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
@@ -187,7 +189,8 @@ public final class RedisSessionStore implements SessionStore {
      * Applies the writes in order in one pipeline (one round trip): each a script call on its user's
      * key, and for each stored session its entry in the index, whatever the script answers (see the
      * class comment). Calls Redis answered {@code NOSCRIPT} are sent once more with {@code EVAL}, in
-     * a second round trip.
+     * a second round trip, together with the later writes of their users that were not applied (they
+     * ran without the refused write before them), so each user's writes still apply in order.
      */
     @Override
     public boolean[] writeAll(List<SessionWrite> writes) {
@@ -214,16 +217,26 @@ public final class RedisSessionStore implements SessionStore {
                         + ") and their entries in the index " + indexKey, e);
             }
             int again = 0;
+            Set<String> refused = null; // users with a write refused by NOSCRIPT in this attempt
             for (int k = 0; k < todo.length; k++) {
                 int i = todo[k];
                 SessionWrite w = writes.get(i);
                 String what = (w.remove() ? "removing" : "writing") + " the session at key " + key(w.userId());
                 try {
                     applied[i] = results.get(k).get() instanceof Long l && l == 1;
+                    if (!applied[i] && refused != null && refused.contains(w.userId())) {
+                        // it ran before an earlier write of its user that was refused, so it saw the
+                        // session without that write: sent again after it
+                        todo[again++] = i;
+                    }
                 } catch (JedisNoScriptException e) {
                     if (attempt > 0) {
                         throw failure(what + " (Redis kept answering NOSCRIPT)", e);
                     }
+                    if (refused == null) {
+                        refused = new HashSet<>();
+                    }
+                    refused.add(w.userId());
                     todo[again++] = i; // in order, so a user's later write still follows its earlier one
                 } catch (RuntimeException e) { // a JedisException, or a reply a cluster pipeline never got
                     throw failure(what, e);

@@ -271,6 +271,19 @@ class RedisSessionStoreTest extends RedisTestBase {
     }
 
     @Test
+    void writeAllKeepsAUsersWritesInOrderWhenOnlyOneOfTheScriptsWasRefused() {
+        RedisSessionStore store = store();
+        store.write(session("u", "s", T, T + 1, 1));
+        client.scriptFlush();
+        assertThat(store.remove("nobody", "x", 1)).isFalse(); // loads the remove script again, not the write script
+        // the session moves to version 2, then ends: the remove must see the write before it
+        boolean[] applied = store.writeAll(List.of(SessionWrite.store(session("u", "s", T, T + 2, 2)),
+                SessionWrite.remove(session("u", "s", T, T + 2, 2))));
+        assertThat(applied).containsExactly(true, true);
+        assertThat(store.loadAll(List.of("u"))).isEmpty();
+    }
+
+    @Test
     void anEngineWritesABatchsSessionsInOneRoundTrip() {
         Instant t0 = Instant.ofEpochMilli(T);
         MutableClock clock = new MutableClock(t0.plus(Duration.ofHours(2)));
