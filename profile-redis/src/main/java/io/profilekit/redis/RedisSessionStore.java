@@ -298,14 +298,18 @@ public final class RedisSessionStore implements SessionStore {
     @Override
     public void erase(String userId) {
         String key = key(userId);
+        Response<Long> session;
+        Response<Long> entry;
         try (AbstractPipeline p = client.pipelined()) {
-            p.del(key);
-            p.zrem(indexKey, userId);
+            session = p.del(key);
+            entry = p.zrem(indexKey, userId);
             roundTrips.increment();
             p.sync();
         } catch (JedisException e) {
             throw failure("erasing the session at key " + key, e);
         }
+        get(session, "erasing the session at key " + key);
+        get(entry, "erasing the session at key " + key + " (its entry in the index " + indexKey + ")");
     }
 
     /** The arguments of {@link #WRITE_SCRIPT} or {@link #REMOVE_SCRIPT} for one write. */

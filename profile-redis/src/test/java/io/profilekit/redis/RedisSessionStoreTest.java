@@ -11,7 +11,10 @@ import io.profilekit.op.Counter;
 import io.profilekit.spi.SessionState;
 import io.profilekit.spi.SessionWrite;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -281,6 +284,25 @@ class RedisSessionStoreTest extends RedisTestBase {
                 SessionWrite.remove(session("u", "s", T, T + 2, 2))));
         assertThat(applied).containsExactly(true, true);
         assertThat(store.loadAll(List.of("u"))).isEmpty();
+    }
+
+    @Test
+    void anEraseRedisRefusesFailsNamingTheKeyInsteadOfLeavingTheSession() {
+        RedisSessionStore store = store();
+        store.write(session("u", "s", T, T + 1, 1));
+        client.sendCommand(() -> "ACL".getBytes(), "SETUSER", "nodel", "on", ">pw", "~*", "+@all", "-del");
+        try (RedisClient limited = RedisClient.builder().hostAndPort(new HostAndPort("127.0.0.1", redis.port()))
+                .clientConfig(DefaultJedisClientConfig.builder().user("nodel").password("pw").build()).build()) {
+            RedisSessionStore same = RedisSessionStore.builder(limited).keyPrefix(store.key("")).indexKey(store.indexKey())
+                    .build();
+            assertThatThrownBy(() -> same.erase("u"))
+                    .isInstanceOf(ProfileStoreException.class)
+                    .hasMessageContaining(store.key("u")).hasMessageContaining("NOPERM")
+                    .hasCauseInstanceOf(JedisDataException.class);
+        } finally {
+            client.sendCommand(() -> "ACL".getBytes(), "DELUSER", "nodel");
+        }
+        assertThat(client.exists(store.key("u"))).isTrue();
     }
 
     @Test
