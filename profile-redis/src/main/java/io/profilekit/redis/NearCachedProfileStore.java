@@ -153,10 +153,17 @@ public final class NearCachedProfileStore implements ProfileStore {
         throw new StaleCopiesException(failure, copies, ages);
     }
 
-    /** Caches a load or a write, unless a newer version is already cached. */
+    /**
+     * Caches a load (with {@code now} read before the store was asked) or a write (with {@code now}
+     * read after it answered), unless the cached copy may be newer: a copy cached before the load
+     * began is older than what the load read, whatever the versions (a profile that expired or was
+     * deleted in the store starts again from version 1); otherwise the higher version is kept, so a
+     * load that raced a write or an erase of this instance does not put the older state back.
+     */
     private void remember(String id, ProfileState state, long now) {
         Entry fresh = new Entry(state == null ? null : SortedAttributes.lean(state), now);
-        cache.asMap().merge(id, fresh, (old, neu) -> neu.version() >= old.version() ? neu : old);
+        cache.asMap().merge(id, fresh, (old, neu) -> neu.loadedAt > old.loadedAt || neu.version() >= old.version()
+                ? neu : old);
     }
 
     @Override
@@ -196,9 +203,10 @@ public final class NearCachedProfileStore implements ProfileStore {
             cache.invalidate(userId);
         }
         try {
+            long now = ticker.read();
             ProfileState tombstone = delegate.loadAll(List.of(userId)).get(userId);
             if (tombstone != null) {
-                remember(userId, tombstone, ticker.read());
+                remember(userId, tombstone, now);
             }
         } catch (ProfileStoreException e) {
             cache.invalidate(userId);

@@ -6,12 +6,18 @@ import io.profilekit.Profile;
 import io.profilekit.ProfileEngine;
 import io.profilekit.ProfileStoreException;
 import io.profilekit.RecordResult;
+import io.profilekit.StaleCopiesException;
+import io.profilekit.spi.ProfileState;
+import io.profilekit.spi.ProfileWrite;
+import io.profilekit.spi.SeenEvents;
+import io.profilekit.spi.WriteOutcome;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -135,6 +141,33 @@ class RedisRestartTest extends RedisTestBase {
             }
             assertThat(engine.record(purchase("l3", "u1", 3)).join().applied()).isTrue();
             assertThat(engine.get("u1").orElseThrow().getLong("purchases")).contains(3L);
+        }
+    }
+
+    @Test
+    void aProfileRedisNoLongerHoldsIsNotServedAsLastKnownGood() {
+        AtomicLong nanos = new AtomicLong();
+        NearCachedProfileStore near = NearCachedProfileStore.builder(
+                        RedisProfileStore.builder(client).keyPrefix("gone:").build())
+                .ticker(nanos::get).maxStaleness(Duration.ofMillis(200)).serveStaleWhenDown(true).build();
+        ProfileState v1 = new ProfileState("u1", 1, Map.of(), T0.toEpochMilli(), SeenEvents.empty(), Map.of(),
+                ProfileState.NONE);
+        assertThat(near.writeAll(List.of(new ProfileWrite(v1, 0, Map.of(), Duration.ofMinutes(1)))))
+                .allMatch(WriteOutcome::written);
+        client.del("gone:u1"); // what Redis does when the profile's TTL runs out
+        nanos.addAndGet(Duration.ofSeconds(1).toNanos());
+        assertThat(near.loadAll(List.of("u1"))).as("what Redis holds now").isEmpty();
+        assertThat(near.lastKnownGood("u1")).as("no copy newer than that load").isEmpty();
+        redis.stop();
+        try {
+            nanos.addAndGet(Duration.ofSeconds(1).toNanos());
+            assertThatThrownBy(() -> near.loadAll(List.of("u1")))
+                    .isInstanceOfSatisfying(StaleCopiesException.class, stale -> {
+                        assertThat(stale.copies()).as("the user had no profile when last loaded").isEmpty();
+                        assertThat(stale.ages()).containsEntry("u1", Duration.ofSeconds(1));
+                    });
+        } finally {
+            redis.restart();
         }
     }
 }
