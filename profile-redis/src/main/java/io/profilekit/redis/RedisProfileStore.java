@@ -137,7 +137,7 @@ public final class RedisProfileStore implements ProfileStore {
             roundTrips.increment();
             p.sync();
         } catch (JedisException e) {
-            throw failure("loading " + ids.size() + " profile(s)", e);
+            throw failure("loading " + ids.size() + " profile(s) (first at key " + key(ids.get(0)) + ")", e);
         }
         Map<String, ProfileState> out = new HashMap<>(Math.max(4, ids.size() * 2));
         for (int i = 0; i < ids.size(); i++) {
@@ -203,7 +203,7 @@ public final class RedisProfileStore implements ProfileStore {
                 WriteScript.addArgs(args, w.state(), w.expectedVersion(), w.fences(), ttlMillis(w.ttl(), w.state()));
             }
             return new Call(members, callKeys, args);
-        }, n, false, userIds, statuses);
+        }, n, plan.get(0)[0], false, userIds, statuses);
         retryRefused(refused, userIds, statuses);
         List<WriteOutcome> outcomes = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -221,20 +221,21 @@ public final class RedisProfileStore implements ProfileStore {
      * pipeline, and puts each write's status at its index in {@code statuses}.
      */
     private void retryRefused(List<Call> refused, List<String> userIds, WriteOutcome.Status[] statuses) {
-        if (!refused.isEmpty() && !run(refused.size(), refused::get, refused.stream().mapToInt(c -> c.members().length).sum(), true,
-                userIds, statuses).isEmpty()) {
+        if (!refused.isEmpty() && !run(refused.size(), refused::get, refused.stream().mapToInt(c -> c.members().length).sum(),
+                refused.get(0).members()[0], true, userIds, statuses).isEmpty()) {
             throw new ProfileStoreException("Redis kept answering NOSCRIPT to EVAL for key "
                     + key(userIds.get(refused.get(0).members()[0])));
         }
     }
 
     /**
-     * Sends {@code count} calls holding {@code writes} writes in all, made by {@code call} in order,
+     * Sends {@code count} calls holding {@code writes} writes in all (the first, whose key a failure
+     * names, at index {@code first} of the batch), made by {@code call} in order,
      * in one pipeline (by EVALSHA, or by EVAL when {@code eval}), filling {@code statuses}; returns
      * the calls Redis refused with NOSCRIPT (those did nothing). A call is made only once the ones
      * before it are in the pipeline.
      */
-    private List<Call> run(int count, IntFunction<Call> call, int writes, boolean eval, List<String> userIds,
+    private List<Call> run(int count, IntFunction<Call> call, int writes, int first, boolean eval, List<String> userIds,
                            WriteOutcome.Status[] statuses) {
         List<Call> calls = new ArrayList<>(count);
         List<Response<Object>> responses = new ArrayList<>(count);
@@ -248,7 +249,7 @@ public final class RedisProfileStore implements ProfileStore {
             roundTrips.increment();
             p.sync();
         } catch (JedisException e) {
-            throw failure("writing " + writes + " profile(s)", e);
+            throw failure("writing " + writes + " profile(s) (first at key " + key(userIds.get(first)) + ")", e);
         }
         List<Call> refused = new ArrayList<>(0);
         for (int j = 0; j < calls.size(); j++) {
@@ -312,7 +313,7 @@ public final class RedisProfileStore implements ProfileStore {
             WriteScript.addArgs(args, tombstone, version, Map.of(), tombstoneRetention.toMillis());
             WriteOutcome.Status[] status = new WriteOutcome.Status[1];
             Call call = new Call(new int[] {0}, List.of(bytes(key(userId))), args);
-            retryRefused(run(1, j -> call, 1, false, List.of(userId), status), List.of(userId), status);
+            retryRefused(run(1, j -> call, 1, 0, false, List.of(userId), status), List.of(userId), status);
             if (status[0] == WriteOutcome.Status.WRITTEN) {
                 return;
             }

@@ -288,12 +288,13 @@ class RedisProfileStoreTest extends RedisTestBase {
             RedisProfileStore store = RedisProfileStore.builder(nowhere).build();
             assertThatThrownBy(() -> store.loadAll(List.of("u1")))
                     .isInstanceOf(ProfileStoreException.class)
-                    .hasMessage("Redis failed loading 1 profile(s): Failed to connect to 127.0.0.1:" + port + ".")
+                    .hasMessage("Redis failed loading 1 profile(s) (first at key " + store.key("u1") + "): Failed to connect to 127.0.0.1:"
+                            + port + ".")
                     .hasCauseInstanceOf(JedisConnectionException.class);
             assertThatThrownBy(() -> store.writeAll(List.of(new ProfileWrite(state("u1", 1, Map.of()), 0, Map.of(),
                     Duration.ZERO))))
                     .isInstanceOf(ProfileStoreException.class)
-                    .hasMessageStartingWith("Redis failed writing 1 profile(s): ")
+                    .hasMessageStartingWith("Redis failed writing 1 profile(s) (first at key " + store.key("u1") + "): ")
                     .hasCauseInstanceOf(JedisConnectionException.class);
             try (ProfileEngine engine = ProfileEngine.builder().reducer(Purchases.REDUCER).store(store)
                     .clock(new MutableClock(T0)).storeRetries(2, Duration.ofMillis(1)).build()) {
