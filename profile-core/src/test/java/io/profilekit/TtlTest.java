@@ -78,4 +78,21 @@ class TtlTest {
                 Profile.Freshness.FRESH);
         assertThat(p.getLong("visits")).contains(3L);
     }
+
+    /** The write keeps what a read keeps: a TTL past the range of epoch milliseconds purges nothing. */
+    @Test
+    void aWriteKeepsAnAttributeWhoseTtlIsAsLongAsTimeItself() {
+        ProfileReducer forever = ProfileReducer.builder()
+                .on("page_view", (e, p) -> p.increment("page_views").set("last_url", e.string("url")))
+                .ttl("page_views", Duration.ofMillis(Long.MAX_VALUE))
+                .ttl("last_url", java.time.temporal.ChronoUnit.FOREVER.getDuration())
+                .build();
+        try (ProfileEngine e = ProfileEngine.builder().reducer(forever).clock(clock).scheduler(false).build()) {
+            assertThat(e.record(Event.of("u", "page_view").at(T0).with("url", "/a")).join().applied()).isTrue();
+            Profile p = e.get("u").orElseThrow();
+            assertThat(p.getLong("page_views")).contains(1L);
+            assertThat(p.getString("last_url")).contains("/a");
+            assertThat(e.store().loadAll(List.of("u")).get("u").attributes()).containsKeys("page_views", "last_url");
+        }
+    }
 }

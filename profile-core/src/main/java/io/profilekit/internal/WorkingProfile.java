@@ -1,6 +1,7 @@
 package io.profilekit.internal;
 
 import io.profilekit.Delta;
+import io.profilekit.Profile;
 import io.profilekit.op.Operation;
 import io.profilekit.spi.ProfileState;
 import io.profilekit.spi.ProfileWrite;
@@ -138,7 +139,8 @@ public final class WorkingProfile {
 
     /**
      * The conditional write of everything applied. Attributes whose time to live (by name in
-     * {@code ttls}) has passed at {@code nowMillis} are left out: expired data is purged on write.
+     * {@code ttls}) has passed at {@code nowMillis} are left out: expired data is purged on write,
+     * judged as reads judge it ({@link Profile#expired}).
      */
     public ProfileWrite toWrite(Duration ttl, Map<String, Duration> ttls, long nowMillis) {
         Map<String, Operation> attrs = attributes();
@@ -146,7 +148,7 @@ public final class WorkingProfile {
             boolean expired = false;
             for (Map.Entry<String, Duration> t : ttls.entrySet()) {
                 Operation op = attrs.get(t.getKey());
-                if (op != null && op.updatedAt() + t.getValue().toMillis() <= nowMillis) {
+                if (op != null && Profile.expired(op.updatedAt(), t.getValue(), nowMillis)) {
                     expired = true;
                     break;
                 }
@@ -155,7 +157,7 @@ public final class WorkingProfile {
                 Map<String, Operation> kept = new HashMap<>();
                 attrs.forEach((name, op) -> {
                     Duration d = ttls.get(name);
-                    if (d == null || op.updatedAt() + d.toMillis() > nowMillis) {
+                    if (d == null || !Profile.expired(op.updatedAt(), d, nowMillis)) {
                         kept.put(name, op);
                     }
                 });
