@@ -188,7 +188,12 @@ public final class ProfileEngine implements AutoCloseable {
 
     private List<RecordResult> applyInternal(List<Event> events, String[] sources, long[] offsets,
                                              DeferredDeltas defer, ProfileChangeListener batchListener) {
-        inFlight.readLock().lock();
+        // tryLock, not lock: a reader queued behind close() waiting for the write lock would wait for
+        // the batches in flight, and one of them may be waiting for it (a listener recording through
+        // another thread); the write lock is only ever held by close(), after it set closed
+        if (!inFlight.readLock().tryLock()) {
+            throw new IllegalStateException("ProfileEngine is closed");
+        }
         try {
             if (closed) {
                 throw new IllegalStateException("ProfileEngine is closed");

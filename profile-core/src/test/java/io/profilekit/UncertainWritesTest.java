@@ -158,4 +158,44 @@ class UncertainWritesTest {
             assertThat(e.get("a").map(p -> p.getLong("page_views"))).contains(Optional.of(1L));
         }
     }
+
+    @Test
+    void aListenerRecordingFromAnotherThreadWhileTheEngineClosesIsRefusedNotStuck() throws Exception {
+        java.util.concurrent.CountDownLatch inListener = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch closeWaiting = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Throwable> fromListener = new java.util.concurrent.atomic.AtomicReference<>();
+        ProfileEngine[] self = new ProfileEngine[1];
+        ProfileChangeListener recordsB = change -> {
+            if (!change.userId().equals("a")) {
+                return;
+            }
+            inListener.countDown();
+            try {
+                closeWaiting.await(30, TimeUnit.SECONDS);
+                // another thread records while this batch is in flight and close() waits for it
+                CompletableFuture.runAsync(() -> self[0].record(view("b", 1)).join()).get(10, TimeUnit.SECONDS);
+                fromListener.set(new AssertionError("the record was accepted by a closing engine"));
+            } catch (java.util.concurrent.ExecutionException ex) {
+                fromListener.set(ex.getCause());
+            } catch (Exception ex) {
+                fromListener.set(ex);
+            }
+        };
+        ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).scheduler(false)
+                .listener(recordsB).build();
+        self[0] = e;
+        Thread recording = new Thread(() -> e.record(view("a", 1)).join());
+        recording.start();
+        assertThat(inListener.await(30, TimeUnit.SECONDS)).isTrue();
+        Thread closing = new Thread(e::close);
+        closing.start();
+        Await.until(Duration.ofSeconds(30), "close() to wait for the batch", () -> closing.getState() == Thread.State.WAITING);
+        closeWaiting.countDown();
+        recording.join(60_000);
+        closing.join(60_000);
+
+        assertThat(closing.isAlive()).isFalse();
+        assertThat(fromListener.get()).as("refused at once, not stuck behind close()")
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    }
 }
