@@ -130,12 +130,17 @@ final class BatchApplier {
             return results;
         }
         long now = engine.clock().millis();
+        // per applied event, what the metrics count once the batch is written: a user's work runs
+        // again when its write loses to another writer, and each run overwrites these
+        boolean[] unverifiable = new boolean[n];
+        int[] tooLate = new int[n];
         loop.run(byUser.keySet(), sessions != null, batchListener, (w, session) -> {
             int[] idx = byUser.get(w.base().userId());
             for (int k = 1; k <= idx[0]; k++) {
                 int i = idx[k];
                 results[i] = applyOne(w, events.get(i), deltas[i], hashes[i], lateDropped[i],
-                        sources != null ? sources[i] : null, offsets != null ? offsets[i] : -1, counters, now);
+                        sources != null ? sources[i] : null, offsets != null ? offsets[i] : -1, i, unverifiable,
+                        tooLate);
             }
             if (sessions == null) {
                 return null;
@@ -154,6 +159,17 @@ final class BatchApplier {
             }
         });
         advanceWatermarks(newestInBatch);
+        for (int i = 0; i < n; i++) {
+            if (results[i].outcome() == RecordResult.Outcome.APPLIED) {
+                if (unverifiable[i]) {
+                    counters.unverifiable.increment();
+                }
+                if (tooLate[i] > 0) {
+                    counters.tooLateForWindow.add(tooLate[i]);
+                }
+                counters.eventLag.record(Math.max(0, now - events.get(i).timestamp().toEpochMilli()) * 1_000_000L);
+            }
+        }
         if (lateWatermark != null) {
             sideOutput(events, sources, results, lateWatermark);
         }
@@ -168,8 +184,12 @@ final class BatchApplier {
         });
     }
 
+    /**
+     * Applies event {@code i} to {@code w}; when it is applied, notes in {@code unverifiable[i]} and
+     * {@code tooLate[i]} what the metrics count once the batch is written.
+     */
     private static RecordResult applyOne(WorkingProfile w, Event e, Delta delta, long hash, boolean lateDropped,
-                                         String source, long offset, EngineCounters counters, long now) {
+                                         String source, long offset, int i, boolean[] unverifiable, int[] tooLate) {
         long time = e.timestamp().toEpochMilli();
         if (source != null && w.fenced(source, offset)) {
             return RecordResult.of(e, RecordResult.Outcome.DUPLICATE);
@@ -184,12 +204,9 @@ final class BatchApplier {
             if (!w.remember(time, hash)) {
                 outcome = RecordResult.Outcome.DUPLICATE;
             } else {
-                if (!verifiable) {
-                    counters.unverifiable.increment();
-                }
+                unverifiable[i] = !verifiable;
                 w.apply(delta, time, e.eventId());
-                countTooLate(w, delta, counters);
-                counters.eventLag.record(Math.max(0, now - time) * 1_000_000L);
+                tooLate[i] = countTooLate(w, delta);
                 outcome = RecordResult.Outcome.APPLIED;
             }
         }
@@ -199,13 +216,16 @@ final class BatchApplier {
         return RecordResult.of(e, outcome);
     }
 
-    private static void countTooLate(WorkingProfile w, Delta delta, EngineCounters counters) {
+    /** How many windowed counts of {@code delta} did not count the event: its bucket had left the window. */
+    private static int countTooLate(WorkingProfile w, Delta delta) {
+        int tooLate = 0;
         for (int i = 0, n = delta.size(); i < n; i++) {
             if (delta.operation(i) instanceof WindowedCount wc && wc.buckets().length > 0
                     && !w.windowKeeps(delta.name(i), wc.buckets()[0])) {
-                counters.tooLateForWindow.increment();
+                tooLate++;
             }
         }
+        return tooLate;
     }
 
     private void sideOutput(List<Event> events, String[] sources, RecordResult[] results, long[] watermarks) {

@@ -160,4 +160,32 @@ class LateEventsTest {
             assertThat(r.violations()).extracting(Violation::field).containsExactly("timestamp");
         }
     }
+
+    @Test
+    void anEventWhoseWriteLostARaceIsCountedOnceByThePerEventMetrics() {
+        CountingStore store = new CountingStore(new InMemoryProfileStore());
+        try (ProfileEngine e = ProfileEngine.builder().reducer(views().build()).clock(clock).store(store)
+                .seenEventsCapacity(1).scheduler(false).build();
+             ProfileEngine other = ProfileEngine.builder().reducer(views().build()).clock(clock)
+                     .store(store.delegate).scheduler(false).build()) {
+            clock.set(T0.plus(Duration.ofMinutes(100)));
+            e.record(view("u", Duration.ofMinutes(95), "/now")).join();
+            boolean[] raced = {false};
+            store.beforeWrite = w -> {
+                if (!raced[0]) {
+                    raced[0] = true;
+                    other.record(view("u", Duration.ofMinutes(96), "/other")).join();
+                }
+            };
+            // older than the one event id the profile keeps, and than the window of views_1h
+            RecordResult r = e.record(view("u", Duration.ofMinutes(20), "/too-old")).join();
+
+            assertThat(r.outcome()).isEqualTo(Outcome.APPLIED);
+            assertThat(e.metrics().writeConflicts()).as("the first write lost, the second landed").isEqualTo(1);
+            assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(3L);
+            assertThat(e.metrics().unverifiable()).isEqualTo(1);
+            assertThat(e.metrics().tooLateForWindow()).isEqualTo(1);
+            assertThat(e.metrics().eventLagNanos().count()).isEqualTo(2);
+        }
+    }
 }
