@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -79,10 +80,17 @@ final class EngineMaintenance implements AutoCloseable {
         SessionTracker tracker = engine.sessionTracker();
         if (tracker != null) {
             long cutoff = engine.clock().millis() - tracker.gapMillis();
+            // users handled in this run: a session whose removal the session store refused (logged)
+            // comes back in the next page, and a page of only those ends the run, not an endless loop
+            Set<String> handled = new HashSet<>();
             List<SessionState> idle;
             do {
                 idle = engine.sessionStoreCall(() -> engine.sessionStore().idle(cutoff, IDLE_PAGE));
-                commitSessions(idle.stream().map(SessionState::userId).distinct().toList(), cutoff);
+                List<String> users = idle.stream().map(SessionState::userId).filter(handled::add).toList();
+                if (users.isEmpty()) {
+                    break;
+                }
+                commitSessions(users, cutoff);
             } while (idle.size() == IDLE_PAGE);
         }
         flush();

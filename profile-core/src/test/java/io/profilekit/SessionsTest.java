@@ -290,7 +290,7 @@ class SessionsTest {
     }
 
     /** An in-memory session store that counts the calls the engine makes. */
-    static final class CountingSessionStore implements SessionStore {
+    static class CountingSessionStore implements SessionStore {
         final InMemorySessionStore delegate = new InMemorySessionStore();
         final AtomicInteger singleWrites = new AtomicInteger();
         final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
@@ -375,5 +375,52 @@ class SessionsTest {
         assertThat(store.loadAll(List.of("a", "b"))).containsEntry("a", a2).containsEntry("b", b1);
         assertThat(store.writeAll(List.of(SessionWrite.remove(a2), SessionWrite.remove(b3)))).containsExactly(true, false);
         assertThat(store.loadAll(List.of("a", "b"))).containsOnlyKeys("b");
+    }
+
+    @Test
+    void idleSessionsTheSessionStoreWillNotRemoveEndTheMaintenanceRunInsteadOfLoopingForEver() {
+        AtomicInteger idleCalls = new AtomicInteger();
+        boolean[] writesFail = {false};
+        CountingSessionStore sessions = new CountingSessionStore() {
+            @Override
+            public boolean[] writeAll(List<SessionWrite> writes) {
+                if (writesFail[0]) {
+                    throw new IllegalStateException("READONLY You can't write against a read only replica");
+                }
+                return super.writeAll(writes);
+            }
+
+            @Override
+            public List<SessionState> idle(long lastEventAtOrBefore, int limit) {
+                if (idleCalls.incrementAndGet() > 10) {
+                    throw new IllegalStateException("asked for the same idle sessions again and again");
+                }
+                return super.idle(lastEventAtOrBefore, limit);
+            }
+        };
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).scheduler(false)
+                .sessions(Duration.ofMinutes(30)).sessionStore(sessions).build()) {
+            clock.set(T0.plus(Duration.ofHours(3)));
+            List<Event> events = new ArrayList<>();
+            for (int u = 0; u < 500; u++) { // a full page of idle sessions: maintenance asks for the next page
+                events.add(view("u" + u, 0, "/a"));
+            }
+            e.recordAll(events).join();
+            writesFail[0] = true;
+            clock.set(T0.plus(Duration.ofHours(6)));
+
+            e.maintain();
+
+            assertThat(idleCalls.get()).as("the page again, refused, ends the run").isLessThanOrEqualTo(3);
+            assertThat(e.get("u7").orElseThrow().getLong("sessions")).contains(1L);
+            assertThat(e.session("u7")).as("the session store refused the removal").isPresent();
+
+            writesFail[0] = false;
+            idleCalls.set(0);
+            e.maintain();
+            assertThat(e.session("u7")).isEmpty();
+            assertThat(e.get("u7").orElseThrow().getLong("sessions")).as("committed once").contains(1L);
+            assertThat(e.metrics().sessionsCommitted()).isEqualTo(500);
+        }
     }
 }
