@@ -22,6 +22,9 @@ import java.util.Optional;
 final class BatchApplier {
     private static final Logger log = LoggerFactory.getLogger(BatchApplier.class);
     static final String DIRECT_SOURCE = "direct";
+    /** What the late policy did to a late event's delta: some attributes dropped, some kept. */
+    private static final byte LATE_SOME_DROPPED = 1;
+    private static final byte LATE_SOME_KEPT = 2;
 
     private final ProfileEngine engine;
     private final WriteLoop loop;
@@ -54,6 +57,7 @@ final class BatchApplier {
         long[] hashes = new long[n];
         boolean[] lateDropped = new boolean[n];
         long[] lateWatermark = null;
+        byte[] latePart = null;
         ProfileReducer reducer = engine.reducer();
         EngineCounters counters = engine.counters();
         SessionTracker sessions = engine.sessionTracker();
@@ -95,17 +99,15 @@ final class BatchApplier {
                 if (lateWatermark == null) {
                     lateWatermark = new long[n];
                     Arrays.fill(lateWatermark, Long.MIN_VALUE);
+                    latePart = new byte[n];
                 }
                 lateWatermark[i] = watermark;
                 Delta kept = reducer.hasAttributeLatePolicies()
                         ? d.retain(name -> reducer.latePolicy(name) == LatePolicy.APPLY)
                         : reducer.latePolicy() == LatePolicy.APPLY ? d : Delta.empty();
-                if (kept.size() < d.size()) {
-                    counters.lateDropped.increment();
-                }
-                if (kept.size() > 0) {
-                    counters.lateApplied.increment();
-                }
+                // counted with the outcome, once the batch is written: a redelivered event is a duplicate
+                latePart[i] = (byte) ((kept.size() < d.size() ? LATE_SOME_DROPPED : 0)
+                        | (kept.size() > 0 ? LATE_SOME_KEPT : 0));
                 lateDropped[i] = kept.isEmpty() && !(d.isEmpty() && reducer.latePolicy() == LatePolicy.APPLY);
                 d = kept;
             }
@@ -160,7 +162,17 @@ final class BatchApplier {
         });
         advanceWatermarks(newestInBatch);
         for (int i = 0; i < n; i++) {
-            if (results[i].outcome() == RecordResult.Outcome.APPLIED) {
+            RecordResult.Outcome outcome = results[i].outcome();
+            if (latePart != null && latePart[i] != 0) {
+                if ((latePart[i] & LATE_SOME_DROPPED) != 0
+                        && (outcome == RecordResult.Outcome.APPLIED || outcome == RecordResult.Outcome.LATE)) {
+                    counters.lateDropped.increment();
+                }
+                if ((latePart[i] & LATE_SOME_KEPT) != 0 && outcome == RecordResult.Outcome.APPLIED) {
+                    counters.lateApplied.increment();
+                }
+            }
+            if (outcome == RecordResult.Outcome.APPLIED) {
                 if (unverifiable[i]) {
                     counters.unverifiable.increment();
                 }

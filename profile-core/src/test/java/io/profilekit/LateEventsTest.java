@@ -188,4 +188,20 @@ class LateEventsTest {
             assertThat(e.metrics().eventLagNanos().count()).isEqualTo(2);
         }
     }
+
+    @Test
+    void aLateEventDeliveredAgainIsADuplicateAndNotCountedAsAppliedOrDroppedAgain() {
+        try (ProfileEngine e = engine(views().latePolicy("recent_pages", LatePolicy.DROP).build(), null)) {
+            e.applyBatch(List.of(new SourcedEvent(view("u", Duration.ofMinutes(60), "/new"), "p-0", 0)));
+            List<SourcedEvent> late = List.of(new SourcedEvent(view("u", Duration.ofMinutes(1), "/old"), "p-0", 1));
+            assertThat(e.applyBatch(late)).extracting(RecordResult::outcome).containsExactly(Outcome.APPLIED);
+            // redelivered, as after a consumer restart: fenced by its offset
+            assertThat(e.applyBatch(late)).extracting(RecordResult::outcome).containsExactly(Outcome.DUPLICATE);
+
+            assertThat(e.get("u").orElseThrow().getLong("page_views")).contains(2L);
+            assertThat(e.metrics().duplicates()).isEqualTo(1);
+            assertThat(e.metrics().lateApplied()).isEqualTo(1);
+            assertThat(e.metrics().lateDropped()).isEqualTo(1);
+        }
+    }
 }
