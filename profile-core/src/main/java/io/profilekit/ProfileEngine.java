@@ -313,6 +313,7 @@ public final class ProfileEngine implements AutoCloseable {
             if (deferred != null) {
                 deferred.remove(userId);
             }
+            writeLoop.forgetUncertain(userId);
             fallback.erased(userId, current == null ? 0 : current.version(), erasedAt, now);
             if (sessionStore != null) {
                 sessionStoreCall(() -> {
@@ -457,6 +458,10 @@ public final class ProfileEngine implements AutoCloseable {
             counters.storeFailures.increment();
             throw new ProfileStoreException(which + " failed: " + e, e);
         }
+    }
+
+    WriteLoop writeLoop() {
+        return writeLoop;
     }
 
     ProfileReducer reducer() {

@@ -232,6 +232,16 @@ final class WriteLoop {
         }
     }
 
+    /** Drops the user's write of a failed store call, if one is kept (an erase: no copy stays). Under the user's lock. */
+    void forgetUncertain(String userId) {
+        uncertain.remove(userId);
+    }
+
+    /** Whether a write of a failed store call is kept for the user. */
+    boolean holdsUncertain(String userId) {
+        return uncertain.containsKey(userId);
+    }
+
     /**
      * Keeps the writes of a failed store call until the users are loaded again (by a retry of the
      * round, or by a later batch that retries the events). Bounded: past {@link #MAX_UNCERTAIN}

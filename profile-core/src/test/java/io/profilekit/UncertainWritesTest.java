@@ -198,4 +198,17 @@ class UncertainWritesTest {
         assertThat(fromListener.get()).as("refused at once, not stuck behind close()")
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     }
+
+    @Test
+    void anEraseDropsTheCopyKeptOfAWriteWhoseStoreCallFailed() {
+        CountingStore store = landsThenFails(10);
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).store(store).scheduler(false)
+                .storeRetries(0, Duration.ZERO).build()) {
+            assertThatThrownBy(() -> e.record(view("u", 1)).join()).hasCauseInstanceOf(ProfileStoreException.class);
+            assertThat(e.writeLoop().holdsUncertain("u")).as("kept to be recognised later").isTrue();
+            e.erase("u");
+            assertThat(e.writeLoop().holdsUncertain("u")).isFalse();
+            assertThat(e.get("u")).isEmpty();
+        }
+    }
 }
