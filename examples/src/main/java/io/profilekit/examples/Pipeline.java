@@ -66,8 +66,8 @@ public final class Pipeline {
                     case "--help", "-h" -> {
                         return null;
                     }
-                    case "--bootstrap-servers" -> bootstrap = require(args[i], value);
-                    case "--redis" -> redis = require(args[i], value);
+                    case "--bootstrap-servers" -> bootstrap = hostPorts(args[i], require(args[i], value), true);
+                    case "--redis" -> redis = hostPorts(args[i], require(args[i], value), false);
                     case "--duration" -> duration = positive(args[i], require(args[i], value));
                     case "--rate" -> rate = positive(args[i], require(args[i], value));
                     case "--users" -> users = positive(args[i], require(args[i], value));
@@ -81,6 +81,27 @@ public final class Pipeline {
         private static String require(String name, String value) {
             if (value == null) {
                 throw new IllegalArgumentException(name + " needs a value");
+            }
+            return value;
+        }
+
+        /** {@code host:port} (several, comma-separated, when {@code many}); a {@code redis://} prefix is allowed for Redis. */
+        private static String hostPorts(String name, String value, boolean many) {
+            String[] parts = many ? value.split(",", -1) : new String[] {value.replaceFirst("^redis://", "")};
+            for (String part : parts) {
+                int colon = part.lastIndexOf(':');
+                int port = -1;
+                if (colon > 0) {
+                    try {
+                        port = Integer.parseInt(part.substring(colon + 1));
+                    } catch (NumberFormatException e) {
+                        port = -1;
+                    }
+                }
+                if (port < 1 || port > 65535) {
+                    throw new IllegalArgumentException(name + ": expected host:port" + (many ? "[,host:port...]" : "")
+                            + ", got \"" + value + "\"");
+                }
             }
             return value;
         }
@@ -170,8 +191,8 @@ public final class Pipeline {
     }
 
     private static void run(Options o, List<AutoCloseable> resources) throws Exception {
+        RedisClient redis = redis(o.redis(), resources); // first: a wrong --redis fails before a broker starts
         String bootstrap = kafka(o.bootstrapServers(), resources);
-        RedisClient redis = redis(o.redis(), resources);
         String prefix = "demo:" + Long.toString(System.currentTimeMillis(), 36) + ":";
         ReadLatency latency = new ReadLatency();
 

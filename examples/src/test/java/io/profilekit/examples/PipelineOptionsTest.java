@@ -34,6 +34,11 @@ class PipelineOptionsTest {
         assertThatThrownBy(() -> Pipeline.Options.parse(new String[] {"--duration", "0"}))
                 .hasMessage("--duration: expected a number of at least 1, got 0");
         assertThatThrownBy(() -> Pipeline.Options.parse(new String[] {"--users"})).hasMessage("--users needs a value");
+        assertThatThrownBy(() -> Pipeline.Options.parse(new String[] {"--redis", "nohost"}))
+                .hasMessage("--redis: expected host:port, got \"nohost\"");
+        assertThatThrownBy(() -> Pipeline.Options.parse(new String[] {"--bootstrap-servers", "k:9092,k2"}))
+                .hasMessage("--bootstrap-servers: expected host:port[,host:port...], got \"k:9092,k2\"");
+        assertThat(Pipeline.Options.parse(new String[] {"--redis", "redis://r:6379"}).redis()).isEqualTo("redis://r:6379");
         assertThatThrownBy(() -> Pipeline.Options.parse(new String[] {"--speed", "3"}))
                 .hasMessage("unknown option --speed; --help lists them");
     }
