@@ -84,7 +84,7 @@ class ChangeRecordsPropertiesTest {
         }
         @SuppressWarnings({"unchecked", "rawtypes"})
         Tuple.Tuple2<Integer, Arbitrary<?>>[] all = kinds.toArray(new Tuple.Tuple2[0]);
-        return Arbitraries.frequencyOf(all).map(v -> (Object) v);
+        return Arbitraries.frequencyOf(all).map(v -> v);
     }
 
     /** The reference: the same structure through Jackson's generator. */

@@ -78,7 +78,7 @@ class RedisClusterTest {
     }
 
     private static Object cluster(int node, String... args) {
-        return admins.get(node).sendCommand(() -> "CLUSTER".getBytes(), args);
+        return TestRedis.command(admins.get(node), "CLUSTER", args);
     }
 
     private static String text(Object reply) {

@@ -61,7 +61,7 @@ class RedisSecurityTest {
         tlsPort = TestRedis.freePort();
         redis = TestRedis.start(false, tls.serverSettings(tlsPort));
         admin = redis.client(); // the default user, on the plain port
-        admin.sendCommand(() -> "ACL".getBytes(), readmeAcl());
+        TestRedis.command(admin, "ACL", readmeAcl());
     }
 
     @AfterAll
@@ -76,7 +76,7 @@ class RedisSecurityTest {
     /** Redis's log of refused commands, as text. */
     static List<String> aclLog() {
         List<String> out = new ArrayList<>();
-        for (Object entry : (List<?>) admin.sendCommand(() -> "ACL".getBytes(), "LOG")) {
+        for (Object entry : (List<?>) TestRedis.command(admin, "ACL", "LOG")) {
             out.add(text(entry));
         }
         return out;
@@ -148,7 +148,7 @@ class RedisSecurityTest {
             assertThatThrownBy(() -> store.loadAll(List.of("u1")))
                     .isInstanceOf(ProfileStoreException.class).hasMessageContaining("NOPERM");
         } finally {
-            admin.sendCommand(() -> "ACL".getBytes(), "LOG", "RESET");
+            TestRedis.command(admin, "ACL", "LOG", "RESET");
         }
     }
 
@@ -159,7 +159,7 @@ class RedisSecurityTest {
             assertThatThrownBy(() -> store.loadAll(List.of("u1")))
                     .isInstanceOf(ProfileStoreException.class).hasMessageContaining("WRONGPASS");
         } finally {
-            admin.sendCommand(() -> "ACL".getBytes(), "LOG", "RESET");
+            TestRedis.command(admin, "ACL", "LOG", "RESET");
         }
         try (RedisClient plain = RedisClient.builder().hostAndPort(new HostAndPort("127.0.0.1", tlsPort))
                 .clientConfig(DefaultJedisClientConfig.builder().user("profilekit").password("secret")

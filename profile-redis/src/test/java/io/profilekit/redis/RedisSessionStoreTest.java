@@ -290,7 +290,7 @@ class RedisSessionStoreTest extends RedisTestBase {
     void anEraseRedisRefusesFailsNamingTheKeyInsteadOfLeavingTheSession() {
         RedisSessionStore store = store();
         store.write(session("u", "s", T, T + 1, 1));
-        client.sendCommand(() -> "ACL".getBytes(), "SETUSER", "nodel", "on", ">pw", "~*", "+@all", "-del");
+        TestRedis.command(client, "ACL", "SETUSER", "nodel", "on", ">pw", "~*", "+@all", "-del");
         try (RedisClient limited = RedisClient.builder().hostAndPort(new HostAndPort("127.0.0.1", redis.port()))
                 .clientConfig(DefaultJedisClientConfig.builder().user("nodel").password("pw").build()).build()) {
             RedisSessionStore same = RedisSessionStore.builder(limited).keyPrefix(store.key("")).indexKey(store.indexKey())
@@ -300,7 +300,7 @@ class RedisSessionStoreTest extends RedisTestBase {
                     .hasMessageContaining(store.key("u")).hasMessageContaining("NOPERM")
                     .hasCauseInstanceOf(JedisDataException.class);
         } finally {
-            client.sendCommand(() -> "ACL".getBytes(), "DELUSER", "nodel");
+            TestRedis.command(client, "ACL", "DELUSER", "nodel");
         }
         assertThat(client.exists(store.key("u"))).isTrue();
     }

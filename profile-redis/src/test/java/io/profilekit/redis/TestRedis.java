@@ -3,6 +3,7 @@ package io.profilekit.redis;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 import redis.embedded.RedisServer;
 import redis.embedded.core.RedisServerBuilder;
 
@@ -72,9 +73,18 @@ public final class TestRedis implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a command Jedis has no typed method for here ({@code ACL SETUSER}, {@code CLUSTER ...}):
+     * {@code sendCommand} is deprecated in Jedis 8 for the typed methods, which these lack.
+     */
+    @SuppressWarnings("deprecation")
+    static Object command(UnifiedJedis client, String command, String... args) {
+        return client.sendCommand(() -> command.getBytes(java.nio.charset.StandardCharsets.UTF_8), args);
+    }
+
     private static boolean isFree(int port) {
         try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return true;
+            return s.isBound();
         } catch (IOException e) {
             return false;
         }
