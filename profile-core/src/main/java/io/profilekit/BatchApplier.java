@@ -3,6 +3,7 @@ package io.profilekit;
 import io.profilekit.internal.Hashing;
 import io.profilekit.internal.WorkingProfile;
 import io.profilekit.op.WindowedCount;
+import io.profilekit.spi.SessionState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,18 +137,33 @@ final class BatchApplier {
         // again when its write loses to another writer, and each run overwrites these
         boolean[] unverifiable = new boolean[n];
         int[] tooLate = new int[n];
-        loop.run(byUser.keySet(), sessions != null, batchListener, (w, session) -> {
-            int[] idx = byUser.get(w.base().userId());
-            for (int k = 1; k <= idx[0]; k++) {
-                int i = idx[k];
-                results[i] = applyOne(w, events.get(i), deltas[i], hashes[i], lateDropped[i],
-                        sources != null ? sources[i] : null, offsets != null ? offsets[i] : -1, i, unverifiable,
-                        tooLate);
+        loop.run(byUser.keySet(), sessions != null, batchListener, new WriteLoop.UserWork() {
+            @Override
+            public SessionTracker.Outcome run(WorkingProfile w, SessionState session) {
+                int[] idx = byUser.get(w.base().userId());
+                for (int k = 1; k <= idx[0]; k++) {
+                    int i = idx[k];
+                    results[i] = applyOne(w, events.get(i), deltas[i], hashes[i], lateDropped[i],
+                            sources != null ? sources[i] : null, offsets != null ? offsets[i] : -1, i, unverifiable,
+                            tooLate);
+                }
+                if (sessions == null) {
+                    return null;
+                }
+                return sessions.advance(w, session, events, sessionDeltas, SessionTracker.applied(idx, results));
             }
-            if (sessions == null) {
-                return null;
+
+            @Override
+            public void unreadable(String userId, String problem, UnreadableProfilesException e) {
+                // the rest of the batch goes on; these events wait in the caller's hands (through
+                // Kafka, in the dead-letter topic) until the profile is repaired or erased
+                int[] idx = byUser.get(userId);
+                for (int k = 1; k <= idx[0]; k++) {
+                    int i = idx[k];
+                    results[i] = RecordResult.rejected(events.get(i), List.of(new Violation("profile",
+                            "the stored profile of user " + userId + " cannot be read: " + problem)));
+                }
             }
-            return sessions.advance(w, session, events, sessionDeltas, SessionTracker.applied(idx, results));
         }, later == null ? null : w -> {
             // as soon as the user's write landed, under its lock: its deferred part is owed from then
             // on, even if the batch fails later for another user, and an erase cannot come in between

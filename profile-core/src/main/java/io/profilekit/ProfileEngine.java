@@ -242,6 +242,18 @@ public final class ProfileEngine implements AutoCloseable {
             for (ProfileState s : states.values()) {
                 fallback.loaded(s, now.toEpochMilli(), readStarted);
             }
+        } catch (UnreadableProfilesException e) {
+            // the readable ones as read; an unreadable one from this engine's copy, marked stale, or the failure
+            states = new HashMap<>(e.readable());
+            stale = new HashMap<>();
+            for (String id : e.problems().keySet()) {
+                FallbackCopies.Copy k = fallback.get(id);
+                if (k == null) {
+                    throw e;
+                }
+                states.put(id, k.state());
+                stale.put(id, new Profile.Freshness(true, Duration.ofMillis(Math.max(0, now.toEpochMilli() - k.atMillis()))));
+            }
         } catch (ProfileStoreException e) {
             StaleCopiesException offered = e instanceof StaleCopiesException s ? s : null;
             states = new HashMap<>();

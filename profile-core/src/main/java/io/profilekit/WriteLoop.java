@@ -67,6 +67,14 @@ final class WriteLoop {
     interface UserWork {
         /** Mutates {@code w} (and decides the user's live session); called again on each retry. */
         SessionTracker.Outcome run(WorkingProfile w, SessionState session);
+
+        /**
+         * The user's stored profile cannot be read ({@code problem} says why): nothing is written for
+         * the user. By default the round fails; a batch rejects the user's events instead.
+         */
+        default void unreadable(String userId, String problem, UnreadableProfilesException e) {
+            throw e;
+        }
     }
 
     /**
@@ -149,7 +157,15 @@ final class WriteLoop {
     private List<String> writeProfiles(List<String> pending, boolean withSessions, UserWork work, List<Landed> landed,
                                        Consumer<WorkingProfile> onLanded, List<SessionWrite> sessions) {
         EngineCounters counters = engine.counters();
-        Map<String, ProfileState> loaded = engine.storeCall(() -> engine.store().loadAll(pending));
+        Map<String, ProfileState> loaded;
+        UnreadableProfilesException unreadable = null;
+        try {
+            loaded = engine.storeCall(() -> engine.store().loadAll(pending));
+        } catch (UnreadableProfilesException e) {
+            // the others are applied; the work decides what becomes of the unreadable users' part
+            loaded = e.readable();
+            unreadable = e;
+        }
         Map<String, SessionState> live = withSessions
                 ? engine.sessionStoreCall(() -> engine.sessionStore().loadAll(pending)) : Map.of();
         long now = engine.clock().millis();
@@ -157,6 +173,11 @@ final class WriteLoop {
         List<Attempt> attempts = new ArrayList<>(pending.size());
         boolean anyUncertain = !uncertain.isEmpty();
         for (String user : pending) {
+            if (unreadable != null && unreadable.problems().containsKey(user)) {
+                uncertain.remove(user);
+                work.unreadable(user, unreadable.problems().get(user), unreadable);
+                continue;
+            }
             ProfileState base = loaded.get(user);
             SessionState session = live.get(user);
             if (anyUncertain) {

@@ -21,6 +21,9 @@ public interface ProfileStore extends AutoCloseable {
      * Loads the stored states of the given users, in one round trip where the backend allows.
      * Users with nothing stored are absent from the result. An erased user's tombstone is returned
      * as a state with {@link ProfileState#erased()} true.
+     *
+     * @throws io.profilekit.UnreadableProfilesException when some stored states cannot be read, with
+     *                                                   the states of the others
      */
     Map<String, ProfileState> loadAll(Collection<String> userIds);
 

@@ -110,6 +110,36 @@ class KafkaPipelineTest extends PipelineTestBase {
     }
 
     @Test
+    void theEventsOfAProfileRedisHoldsUnreadableGoToTheDeadLetterTopicAndThePartitionMovesOn(TestInfo info)
+            throws Exception {
+        newTopic(info, 1);
+        ProfileEngine engine = engine(redisStore());
+        KafkaProfileProcessor processor = started(processor(engine));
+        KafkaEventPublisher publisher = publisher();
+        publisher.publish(view("dora", 1)).join();
+        publisher.publish(view("ugo", 1)).join();
+        await(WAIT, () -> pageViews(engine, "dora") == 1 && pageViews(engine, "ugo") == 1);
+        try (var client = redis.client()) {
+            client.hset(topic + ":ugo", "s", "{\"v\":9,\"user\":\"ugo\"}"); // as a later format would write it
+        }
+
+        Event late = view("ugo", 2);
+        publisher.publish(late).join();
+        publisher.publish(view("dora", 2)).join();
+        await(WAIT, () -> pageViews(engine, "dora") == 2 && processor.metrics().deadLettered() == 1,
+                () -> processor.metrics().toString());
+        List<ConsumerRecord<String, byte[]>> letters = readAll(TopicSetup.DEAD_LETTERS,
+                r -> DeadLetters.header(r.headers(), DeadLetters.ORIGINAL_TOPIC).equals(Optional.of(topic)), 1);
+        assertThat(letters).singleElement().satisfies(l -> {
+            assertThat(l.key()).isEqualTo("ugo");
+            assertThat(new String(l.value(), StandardCharsets.UTF_8)).contains(late.eventId());
+            assertThat(DeadLetters.header(l.headers(), DeadLetters.REASON).orElseThrow())
+                    .contains("the stored profile of user ugo cannot be read").contains(topic + ":ugo");
+        });
+        assertThat(processor.metrics().paused()).isFalse();
+    }
+
+    @Test
     void poisonPillsGoToTheDeadLetterTopicWithTheirOriginAndTheGoodEventsAroundThemAreApplied(TestInfo info)
             throws Exception {
         newTopic(info, 1);

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.profilekit.ProfileStoreException;
 import io.profilekit.StaleCopiesException;
+import io.profilekit.UnreadableProfilesException;
 import io.profilekit.internal.SortedAttributes;
 import io.profilekit.spi.ProfileState;
 import io.profilekit.spi.ProfileStore;
@@ -112,8 +113,14 @@ public final class NearCachedProfileStore implements ProfileStore {
             return out;
         }
         Map<String, ProfileState> loaded;
+        UnreadableProfilesException unreadable = null;
         try {
             loaded = delegate.loadAll(misses);
+        } catch (UnreadableProfilesException some) {
+            // the store answered: the readable ones are cached and returned with the exception, the
+            // unreadable ones dropped from the cache (no older copy stands in for what the store holds)
+            loaded = some.readable();
+            unreadable = some;
         } catch (ProfileStoreException failure) {
             if (serveStaleWhenDown) {
                 offerStale(userIds, misses, out, now, failure);
@@ -121,11 +128,18 @@ public final class NearCachedProfileStore implements ProfileStore {
             throw failure;
         }
         for (String id : misses) {
+            if (unreadable != null && unreadable.problems().containsKey(id)) {
+                cache.invalidate(id);
+                continue;
+            }
             ProfileState s = loaded.get(id);
             remember(id, s, now);
             if (s != null) {
                 out.put(id, s);
             }
+        }
+        if (unreadable != null) {
+            throw new UnreadableProfilesException(out, unreadable.problems(), unreadable);
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package io.profilekit.redis;
 
 import io.profilekit.ProfileStoreException;
+import io.profilekit.UnreadableProfilesException;
 import io.profilekit.spi.ProfileState;
 import io.profilekit.spi.ProfileStateCodec;
 import io.profilekit.spi.ProfileStore;
@@ -20,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -140,6 +142,8 @@ public final class RedisProfileStore implements ProfileStore {
             throw failure("loading " + ids.size() + " profile(s) (first at key " + key(ids.get(0)) + ")", e);
         }
         Map<String, ProfileState> out = new HashMap<>(Math.max(4, ids.size() * 2));
+        Map<String, String> unreadable = null;
+        Unreadable first = null;
         for (int i = 0; i < ids.size(); i++) {
             byte[] json;
             try {
@@ -148,8 +152,19 @@ public final class RedisProfileStore implements ProfileStore {
                 throw failure("loading the profile at key " + key(ids.get(i)), e);
             }
             if (json != null) {
-                out.put(ids.get(i), decode(ids.get(i), json));
+                try {
+                    out.put(ids.get(i), decode(ids.get(i), json));
+                } catch (Unreadable e) {
+                    if (unreadable == null) {
+                        unreadable = new LinkedHashMap<>();
+                        first = e;
+                    }
+                    unreadable.put(ids.get(i), e.getMessage());
+                }
             }
+        }
+        if (unreadable != null) {
+            throw new UnreadableProfilesException(out, unreadable, first.getCause());
         }
         return out;
     }
@@ -302,7 +317,7 @@ public final class RedisProfileStore implements ProfileStore {
                 ProfileState current = loadAll(List.of(userId)).get(userId);
                 version = current == null ? 0 : current.version();
                 previous = current == null ? ProfileState.NONE : current.erasedAt();
-            } catch (Unreadable e) {
+            } catch (UnreadableProfilesException e) {
                 // erased all the same: only its version is needed to replace it
                 version = storedVersion(userId, e);
                 previous = ProfileState.NONE;
@@ -323,7 +338,7 @@ public final class RedisProfileStore implements ProfileStore {
     }
 
     /** The version field of a profile whose state cannot be read, for erasing it. */
-    private long storedVersion(String userId, Unreadable unreadable) {
+    private long storedVersion(String userId, UnreadableProfilesException unreadable) {
         String v;
         try {
             v = client.hget(key(userId), "v");

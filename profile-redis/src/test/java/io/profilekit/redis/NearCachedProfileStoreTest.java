@@ -66,6 +66,24 @@ class NearCachedProfileStoreTest {
     }
 
     @Test
+    void anUnreadableProfileIsDroppedFromTheCacheAndTheReadableOnesAreCachedAndReturnedWithTheFailure() {
+        NearCachedProfileStore near = cache().serveStaleWhenDown(true).build();
+        shared.delegate.writeAll(List.of(write("u1", 1), write("u2", 1), write("u3", 1)));
+        near.loadAll(List.of("u1", "u2"));
+        advance(Duration.ofSeconds(1)); // both copies too old to answer
+        near.loadAll(List.of("u3")); // u3 fresh in the cache
+        shared.failNext = new io.profilekit.UnreadableProfilesException(Map.of("u1", state("u1", 1)),
+                Map.of("u2", "key u2 holds a profile in format 9"), null);
+        assertThatThrownBy(() -> near.loadAll(List.of("u1", "u2", "u3")))
+                .isInstanceOfSatisfying(io.profilekit.UnreadableProfilesException.class, e -> {
+                    assertThat(e.readable()).containsOnlyKeys("u1", "u3");
+                    assertThat(e.problems()).containsOnlyKeys("u2");
+                });
+        assertThat(near.lastKnownGood("u2")).as("no old copy stands in for what the store holds").isEmpty();
+        assertThat(near.lastKnownGood("u1")).isPresent();
+    }
+
+    @Test
     void ownWritesAreSeenAtOnceOthersAfterMaxStaleness() {
         NearCachedProfileStore a = cache().build();
         NearCachedProfileStore b = cache().build();

@@ -5,6 +5,8 @@ import io.profilekit.MutableClock;
 import io.profilekit.Profile;
 import io.profilekit.ProfileEngine;
 import io.profilekit.ProfileStoreException;
+import io.profilekit.RecordResult;
+import io.profilekit.UnreadableProfilesException;
 import io.profilekit.spi.ProfileState;
 import io.profilekit.spi.ProfileWrite;
 import io.profilekit.spi.SeenEvents;
@@ -336,6 +338,36 @@ class RedisProfileStoreTest extends RedisTestBase {
         assertThatThrownBy(() -> store.loadAll(List.of("other")))
                 .isInstanceOf(ProfileStoreException.class)
                 .hasMessage("Redis key " + prefix + "other holds the profile of user \"someone-else\", not of \"other\"");
+    }
+
+    @Test
+    void aCorruptStoredStateRejectsItsUsersEventsAndTheRestOfTheBatchIsApplied() {
+        String prefix = prefix();
+        RedisProfileStore store = RedisProfileStore.builder(client).keyPrefix(prefix).build();
+        try (ProfileEngine engine = ProfileEngine.builder().reducer(Purchases.REDUCER).store(store)
+                .clock(new MutableClock(T0.plusSeconds(3600))).build()) {
+            engine.recordAll(List.of(purchase("a1", "good", 1), purchase("b1", "bad", 2))).join();
+            client.hset(prefix + "bad", "s", "{\"v\":9,\"user\":\"bad\"}");
+
+            assertThatThrownBy(() -> store.loadAll(List.of("good", "bad", "nobody")))
+                    .isInstanceOfSatisfying(UnreadableProfilesException.class, e -> {
+                        assertThat(e.readable()).containsOnlyKeys("good");
+                        assertThat(e.problems()).containsOnlyKeys("bad");
+                        assertThat(e.problems().get("bad")).startsWith("Redis key " + prefix + "bad holds a profile"
+                                + " this store cannot read: ");
+                    });
+            List<RecordResult> results = engine.recordAll(List.of(purchase("a2", "good", 3), purchase("b2", "bad", 4),
+                    purchase("c1", "new", 5))).join();
+            assertThat(results).extracting(RecordResult::outcome).containsExactly(RecordResult.Outcome.APPLIED,
+                    RecordResult.Outcome.REJECTED, RecordResult.Outcome.APPLIED);
+            assertThat(results.get(1).violations().toString()).contains("the stored profile of user bad cannot be read")
+                    .contains(prefix + "bad");
+            assertThat(engine.get("good").orElseThrow().getLong("purchases")).contains(2L);
+            assertThat(engine.get("new")).isPresent();
+            assertThat(client.hget(prefix + "bad", "s")).as("left for inspection").isEqualTo("{\"v\":9,\"user\":\"bad\"}");
+            engine.erase("bad"); // still erasable
+            assertThat(engine.get("bad")).isEmpty();
+        }
     }
 
     @Test
