@@ -1,11 +1,13 @@
 package io.profilekit;
 
 import io.profilekit.internal.SlidingLatency;
+import io.profilekit.internal.WorkingProfile;
 import io.profilekit.spi.SessionState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -112,14 +114,24 @@ final class EngineMaintenance implements AutoCloseable {
         // per user, whether the last run of its work committed: a run whose write lost to another
         // writer is run again, and only the run that landed counts
         Map<String, Boolean> committed = new ConcurrentHashMap<>();
-        writes.run(users, true, null, (w, session) -> {
-            if (session == null || session.lastEvent() > lastEventAtOrBefore) {
-                committed.remove(w.base().userId());
-                return null;
+        writes.run(users, true, null, new WriteLoop.UserWork() {
+            @Override
+            public SessionTracker.Outcome run(WorkingProfile w, SessionState session) {
+                if (session == null || session.lastEvent() > lastEventAtOrBefore) {
+                    committed.remove(w.base().userId());
+                    return null;
+                }
+                boolean now = engine.sessionTracker().commit(w, session);
+                committed.put(w.base().userId(), now);
+                return new SessionTracker.Outcome(null, session, now ? 1 : 0);
             }
-            boolean now = engine.sessionTracker().commit(w, session);
-            committed.put(w.base().userId(), now);
-            return new SessionTracker.Outcome(null, session, now ? 1 : 0);
+
+            @Override
+            public void unreadable(String userId, String problem, UnreadableProfilesException e) {
+                // the others' sessions end; this one stays live, tried again by the next run
+                committed.remove(userId);
+                log.error("the session of user {} is not committed: its stored profile cannot be read: {}", userId, problem);
+            }
         });
         return (int) committed.values().stream().filter(Boolean::booleanValue).count();
     }
@@ -134,29 +146,50 @@ final class EngineMaintenance implements AutoCloseable {
             return;
         }
         Set<String> landed = ConcurrentHashMap.newKeySet();
+        Set<String> unreadable = ConcurrentHashMap.newKeySet();
         try {
-            writes.run(pending.keySet(), false, null, (w, session) -> {
-                for (DeferredDeltas.Sealed s : pending.get(w.base().userId())) {
-                    if (w.erasedAfter(s.newestEvent())) {
-                        continue; // its events were erased since (by this instance or another)
-                    }
-                    // remembered like an event id: a write that reached the store before a failure
-                    // is recognised by the retry (and by the next flush) and not applied twice
-                    boolean verifiable = w.verifiable(s.time(), s.id());
-                    if (w.remember(s.time(), s.id())) {
-                        if (!verifiable) {
-                            // handed back by a failed flush and pushed out of the window since: like
-                            // an event that old, applied and counted
-                            engine.counters().unverifiable.increment();
-                        }
-                        w.apply(s.delta(), w.base().lastEventTime(), "flush");
-                    }
+            writes.run(pending.keySet(), false, null, new WriteLoop.UserWork() {
+                @Override
+                public SessionTracker.Outcome run(WorkingProfile w, SessionState session) {
+                    flushInto(w, pending.get(w.base().userId()));
+                    return null;
                 }
-                return null;
+
+                @Override
+                public void unreadable(String userId, String problem, UnreadableProfilesException e) {
+                    unreadable.add(userId); // its deltas wait for the next flush; the others' are written
+                }
             }, w -> landed.add(w.base().userId()));
         } catch (RuntimeException e) {
             deferred.requeue(pending, landed);
             throw e;
+        }
+        if (!unreadable.isEmpty()) {
+            Map<String, List<DeferredDeltas.Sealed>> kept = new HashMap<>(pending);
+            kept.keySet().retainAll(unreadable);
+            deferred.requeue(kept, Set.of());
+            log.error("flush kept the changes of {} user(s) whose stored profile cannot be read, for the next flush"
+                    + " (first: {})", unreadable.size(), unreadable.iterator().next());
+        }
+    }
+
+    /** Applies a user's sealed deferred deltas to {@code w}, each once. */
+    private void flushInto(WorkingProfile w, List<DeferredDeltas.Sealed> sealed) {
+        for (DeferredDeltas.Sealed s : sealed) {
+            if (w.erasedAfter(s.newestEvent())) {
+                continue; // its events were erased since (by this instance or another)
+            }
+            // remembered like an event id: a write that reached the store before a failure is
+            // recognised by the retry (and by the next flush) and not applied twice
+            boolean verifiable = w.verifiable(s.time(), s.id());
+            if (w.remember(s.time(), s.id())) {
+                if (!verifiable) {
+                    // handed back by a failed flush and pushed out of the window since: like an
+                    // event that old, applied and counted
+                    engine.counters().unverifiable.increment();
+                }
+                w.apply(s.delta(), w.base().lastEventTime(), "flush");
+            }
         }
     }
 

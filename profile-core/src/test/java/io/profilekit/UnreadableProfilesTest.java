@@ -88,4 +88,34 @@ class UnreadableProfilesTest {
             assertThat(e.get("bob").orElseThrow().getLong("page_views")).contains(2L);
         }
     }
+
+    @Test
+    void maintenanceEndsTheOtherSessionsAndFlushesTheOtherUsersWhileAProfileCannotBeRead() {
+        DamagingStore store = new DamagingStore();
+        ProfileReducer withSessions = ProfileReducer.builder()
+                .on("page_view", (e, p) -> p.increment("page_views").set("last_url", e.string("url")))
+                .critical("last_url")
+                .session((e, s) -> s.increment("events"))
+                .build();
+        try (ProfileEngine e = ProfileEngine.builder().reducer(withSessions).clock(clock).store(store)
+                .scheduler(false).sessions(Duration.ofMinutes(30)).flushInterval(Duration.ofSeconds(1)).build()) {
+            e.recordAll(List.of(view("ann", 0), view("bob", 0))).join();
+            store.damaged.add("bob");
+            clock.set(T0.plus(Duration.ofHours(2)));
+
+            e.maintain(); // ends idle sessions, then flushes: neither stops at bob
+            Profile ann = e.get("ann").orElseThrow();
+            assertThat(ann.getLong("sessions")).contains(1L);
+            assertThat(ann.getLong("page_views")).as("flushed").contains(1L);
+            assertThat(e.session("ann")).isEmpty();
+            assertThat(e.session("bob")).as("kept live for the next run").isPresent();
+
+            store.damaged.clear();
+            e.maintain();
+            Profile bob = e.get("bob").orElseThrow();
+            assertThat(bob.getLong("sessions")).contains(1L);
+            assertThat(bob.getLong("page_views")).as("its deferred part, kept for the next flush").contains(1L);
+            assertThat(e.session("bob")).isEmpty();
+        }
+    }
 }
