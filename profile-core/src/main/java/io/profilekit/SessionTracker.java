@@ -146,7 +146,14 @@ final class SessionTracker {
                 .increment(PAGE_VIEWS, s.pageViews())
                 .set(AVG_PAGES, (double) pages / sessions)
                 .set(LAST_END, Instant.ofEpochMilli(s.lastEvent()));
-        s.aggregates().forEach((name, op) -> p.set(AGGREGATE_PREFIX + name, op.read(time)));
+        // values ProfileKit computed from accepted events (a sum may be longer than any one amount),
+        // so not checked again as a caller's input would be
+        s.aggregates().forEach((name, op) -> {
+            Object value = op.read(time);
+            if (value != null) {
+                p.operation(AGGREGATE_PREFIX + name, new LastWrite(value, true, time, hash));
+            }
+        });
         w.apply(p.build(), time, "session:" + s.sessionId());
         return true;
     }

@@ -423,4 +423,30 @@ class SessionsTest {
             assertThat(e.metrics().sessionsCommitted()).isEqualTo(500);
         }
     }
+
+    @Test
+    void aSessionSumLongerThanAnyOneAcceptedAmountIsCommitted() {
+        ProfileReducer spending = ProfileReducer.builder()
+                .on("spend", (e, p) -> p.add("spent", e.decimal("amount")))
+                .session((e, s) -> s.add("spent", e.decimal("amount")))
+                .build();
+        java.math.BigDecimal big = new java.math.BigDecimal("1E+300");
+        java.math.BigDecimal tiny = new java.math.BigDecimal("1E-900");
+        try (ProfileEngine e = ProfileEngine.builder().reducer(spending).clock(clock).scheduler(false)
+                .schemas(EventSchemas.builder().allowUnknownTypes(true).build())
+                .sessions(Duration.ofMinutes(30)).build()) {
+            clock.set(T0.plus(Duration.ofHours(3)));
+            List<RecordResult> results = e.recordAll(List.of(
+                    Event.of("u", "spend").at(T0).withId("s1").with("amount", big),
+                    Event.of("u", "spend").at(T0.plusSeconds(60)).withId("s2").with("amount", tiny))).join();
+            assertThat(results).allMatch(RecordResult::applied);
+            e.maintain();
+            Profile p = e.get("u").orElseThrow();
+            assertThat(p.getLong("sessions")).contains(1L);
+            assertThat(p.getDecimal("last_session.spent")).contains(big.add(tiny));
+            assertThat(p.getDecimal("spent")).contains(big.add(tiny));
+            assertThat(io.profilekit.spi.ProfileStateCodec.decode(io.profilekit.spi.ProfileStateCodec.encode(
+                    e.store().loadAll(List.of("u")).get("u"))).attributes()).containsKey("last_session.spent");
+        }
+    }
 }
