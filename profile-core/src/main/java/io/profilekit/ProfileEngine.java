@@ -167,9 +167,12 @@ public final class ProfileEngine implements AutoCloseable {
 
     /**
      * Like {@link #applyBatch(List)}, and also tells {@code batchListener} of each profile change this
-     * call wrote, after the engine's own listeners, on the calling thread, before returning. Lets a
-     * caller that did not build the engine (such as a Kafka processor publishing change records)
-     * see the changes of its own batches only.
+     * call wrote, on the calling thread, before returning. Lets a caller that did not build the
+     * engine (such as a Kafka processor publishing change records) see the changes of its own
+     * batches only. It hears them before the engine's own listeners and while the batch's users are
+     * still locked, so that a change reaches it before anything that happens to those users after
+     * the write (an erase, whose erase listeners run after it): it must be quick and must not call
+     * back into the engine.
      *
      * @param batchListener receives this batch's changes; may be null
      */

@@ -80,8 +80,9 @@ final class WriteLoop {
     /**
      * Runs {@code work} for each user under the users' locks: loads profiles (and live sessions)
      * in one call each, writes every changed profile in one call, then the sessions; retries users
-     * that lost a compare-and-set, and retries the whole round when the store fails. Listeners hear
-     * the changes after the locks are released, so a listener may erase or record for any user.
+     * that lost a compare-and-set, and retries the whole round when the store fails. The engine's
+     * listeners hear the changes after the locks are released, so they may erase or record for any
+     * user; {@code batchListener} hears them first, while the users are still locked.
      */
     void run(Collection<String> users, boolean withSessions, ProfileChangeListener batchListener, UserWork work) {
         run(users, withSessions, batchListener, work, null);
@@ -125,10 +126,17 @@ final class WriteLoop {
                 }
             }
         } finally {
-            locks.unlock(held);
-            if (landed != null && !landed.isEmpty()) {
-                notifyListeners(landed, batchListener);
+            List<ProfileChange> changes = landed == null || landed.isEmpty() ? List.of() : changes(landed);
+            try {
+                if (batchListener != null) {
+                    // under the users' locks: the caller hears a change before anything that happens to
+                    // those users after it, such as an erase and the tombstone it publishes
+                    deliver(changes, List.of(batchListener));
+                }
+            } finally {
+                locks.unlock(held);
             }
+            deliver(changes, engine.listeners());
         }
     }
 
@@ -327,25 +335,36 @@ final class WriteLoop {
     }
 
     /** Tells the listeners of every change written; called with no lock held. */
-    private void notifyListeners(List<Landed> landed, ProfileChangeListener batchListener) {
-        List<ProfileChangeListener> listeners = engine.listeners();
-        if (batchListener != null) {
-            List<ProfileChangeListener> all = new ArrayList<>(listeners.size() + 1);
-            all.addAll(listeners);
-            all.add(batchListener);
-            listeners = all;
-        }
-        if (listeners.isEmpty()) {
-            return;
-        }
+    /** The changes of the writes that landed, in order; writes that changed no attribute left out. */
+    private List<ProfileChange> changes(List<Landed> landed) {
+        List<ProfileChange> out = new ArrayList<>(landed.size());
         for (Landed l : landed) {
-            notifyListeners(l.working, l.after, l.now, listeners);
+            ProfileChange c = change(l.working, l.after, l.now);
+            if (c != null) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** Tells each listener of each change; a listener that throws is logged and counted. */
+    private void deliver(List<ProfileChange> changes, List<ProfileChangeListener> listeners) {
+        for (ProfileChange change : changes) {
+            for (ProfileChangeListener l : listeners) {
+                try {
+                    l.onChange(change);
+                } catch (RuntimeException ex) {
+                    engine.counters().listenerFailures.increment();
+                    log.error("profile change listener {} failed for user {}", l, change.userId(), ex);
+                }
+            }
         }
     }
 
-    private void notifyListeners(WorkingProfile w, ProfileState after, long now, List<ProfileChangeListener> listeners) {
+    /** The change one landed write made, or null when it changed no attribute as read. */
+    private ProfileChange change(WorkingProfile w, ProfileState after, long now) {
         if (w.causes().isEmpty()) {
-            return;
+            return null;
         }
         // a ProfileState's attributes are SortedAttributes: one walk over both in name order, reading
         // only attributes whose operation object changed, gives the changes sorted by name
@@ -376,17 +395,6 @@ final class WriteLoop {
                 j++;
             }
         }
-        if (changes.isEmpty()) {
-            return;
-        }
-        ProfileChange change = new ProfileChange(after.userId(), after.version(), changes, w.causes());
-        for (ProfileChangeListener l : listeners) {
-            try {
-                l.onChange(change);
-            } catch (RuntimeException ex) {
-                engine.counters().listenerFailures.increment();
-                log.error("profile change listener {} failed for user {}", l, after.userId(), ex);
-            }
-        }
+        return changes.isEmpty() ? null : new ProfileChange(after.userId(), after.version(), changes, w.causes());
     }
 }

@@ -213,4 +213,31 @@ class ErasureAndFallbackTest {
             assertThat(e.get("b")).isEmpty();
         }
     }
+
+    @Test
+    void aBatchListenerHearsAChangeBeforeAnEraseThatFollowsTheWriteCanBeHeard() throws Exception {
+        java.util.concurrent.CountDownLatch inEngineListener = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).scheduler(false)
+                .listener(change -> {
+                    // the engine's own listener runs once the users are unlocked: an erase can come now
+                    inEngineListener.countDown();
+                    try {
+                        release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                    }
+                }).build()) {
+            e.addEraseListener((user, at) -> heard.add("tombstone " + user));
+            Thread applying = new Thread(() -> e.applyBatch(List.of(new SourcedEvent(view("u", 1), "p-0", 7)),
+                    change -> heard.add("change " + change.userId())));
+            applying.start();
+            assertThat(inEngineListener.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            e.erase("u");
+            release.countDown();
+            applying.join(10_000);
+            assertThat(heard).containsExactly("change u", "tombstone u");
+        }
+    }
 }
