@@ -26,6 +26,8 @@ import java.util.function.Consumer;
 final class EngineMaintenance implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EngineMaintenance.class);
     private static final int IDLE_PAGE = 500;
+    /** The largest page of idle sessions asked for, when many at its head do not end. */
+    private static final int MAX_IDLE_PAGE = 50_000;
 
     private final ProfileEngine engine;
     private final WriteLoop writes;
@@ -82,18 +84,26 @@ final class EngineMaintenance implements AutoCloseable {
         SessionTracker tracker = engine.sessionTracker();
         if (tracker != null) {
             long cutoff = engine.clock().millis() - tracker.gapMillis();
-            // users handled in this run: a session whose removal the session store refused (logged)
-            // comes back in the next page, and a page of only those ends the run, not an endless loop
+            // users handled in this run: a session that did not end (its removal refused, its profile
+            // unreadable; logged) comes back, oldest first, in the next page, which grows past such
+            // sessions; a page of only those ends the run, not an endless loop
             Set<String> handled = new HashSet<>();
-            List<SessionState> idle;
-            do {
-                idle = engine.sessionStoreCall(() -> engine.sessionStore().idle(cutoff, IDLE_PAGE));
+            int limit = IDLE_PAGE;
+            while (true) {
+                int page = limit;
+                List<SessionState> idle = engine.sessionStoreCall(() -> engine.sessionStore().idle(cutoff, page));
                 List<String> users = idle.stream().map(SessionState::userId).filter(handled::add).toList();
                 if (users.isEmpty()) {
                     break;
                 }
                 commitSessions(users, cutoff);
-            } while (idle.size() == IDLE_PAGE);
+                if (idle.size() < page) {
+                    break;
+                }
+                // the sessions that ended are gone from the next page, the others (at most this page)
+                // come back first: one more page size always reaches past them
+                limit = (int) Math.min(MAX_IDLE_PAGE, (long) page + IDLE_PAGE);
+            }
         }
         flush();
         checkLatencyAlert();

@@ -449,4 +449,50 @@ class SessionsTest {
                     e.store().loadAll(List.of("u")).get("u"))).attributes()).containsKey("last_session.spent");
         }
     }
+
+    @Test
+    void sessionsThatDoNotEndAtTheHeadOfTheIdleListDoNotKeepTheOthersFromEnding() {
+        java.util.Set<String> stuck = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        CountingSessionStore sessions = new CountingSessionStore() {
+            @Override
+            public boolean[] writeAll(List<SessionWrite> writes) {
+                boolean[] out = new boolean[writes.size()];
+                for (int i = 0; i < out.length; i++) {
+                    // a stuck user's removal is refused, as by a writer that came first
+                    out[i] = !(writes.get(i).remove() && stuck.contains(writes.get(i).userId()))
+                            && delegate.writeAll(List.of(writes.get(i)))[0];
+                }
+                return out;
+            }
+
+            @Override
+            public List<SessionState> idle(long lastEventAtOrBefore, int limit) {
+                // oldest first, as the Redis index gives them
+                return delegate.idle(lastEventAtOrBefore, Integer.MAX_VALUE).stream()
+                        .sorted(java.util.Comparator.comparingLong(SessionState::lastEvent).thenComparing(SessionState::userId))
+                        .limit(limit).toList();
+            }
+        };
+        try (ProfileEngine e = ProfileEngine.builder().reducer(reducer).clock(clock).scheduler(false)
+                .sessions(Duration.ofMinutes(30)).sessionStore(sessions).build()) {
+            clock.set(T0.plus(Duration.ofHours(3)));
+            List<Event> events = new ArrayList<>();
+            for (int u = 0; u < 1200; u++) {
+                stuck.add("s" + u);
+                events.add(view("s" + u, 0, "/a")); // the oldest: at the head of every page
+            }
+            for (int u = 0; u < 100; u++) {
+                events.add(view("n" + u, 10, "/b"));
+            }
+            e.recordAll(events).join();
+            clock.set(T0.plus(Duration.ofHours(6)));
+
+            e.maintain();
+
+            assertThat(e.session("n42")).isEmpty();
+            assertThat(e.get("n42").orElseThrow().getLong("sessions")).contains(1L);
+            assertThat(e.session("s42")).as("its removal refused").isPresent();
+            assertThat(e.metrics().sessionsCommitted()).isEqualTo(1300);
+        }
+    }
 }
