@@ -177,6 +177,7 @@ final class EngineMaintenance implements AutoCloseable {
         if (!unreadable.isEmpty()) {
             Map<String, List<DeferredDeltas.Sealed>> kept = new HashMap<>(pending);
             kept.keySet().retainAll(unreadable);
+            kept.keySet().removeAll(landed); // read and written by a retry of the round after all
             deferred.requeue(kept, Set.of());
             log.error("flush kept the changes of {} user(s) whose stored profile cannot be read, for the next flush"
                     + " (first: {})", unreadable.size(), unreadable.iterator().next());

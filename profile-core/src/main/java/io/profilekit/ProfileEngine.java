@@ -239,8 +239,8 @@ public final class ProfileEngine implements AutoCloseable {
         Instant now = clock.instant();
         Map<String, ProfileState> states;
         Map<String, Profile.Freshness> stale = Map.of();
+        long readStarted = fallback.readStarting();
         try {
-            long readStarted = fallback.readStarting();
             states = storeCall(() -> store.loadAll(userIds));
             for (ProfileState s : states.values()) {
                 fallback.loaded(s, now.toEpochMilli(), readStarted);
@@ -248,6 +248,9 @@ public final class ProfileEngine implements AutoCloseable {
         } catch (UnreadableProfilesException e) {
             // the readable ones as read; an unreadable one from this engine's copy, marked stale, or the failure
             states = new HashMap<>(e.readable());
+            for (ProfileState s : states.values()) {
+                fallback.loaded(s, now.toEpochMilli(), readStarted);
+            }
             stale = new HashMap<>();
             for (String id : e.problems().keySet()) {
                 FallbackCopies.Copy k = fallback.get(id);
@@ -385,7 +388,10 @@ public final class ProfileEngine implements AutoCloseable {
         return s == null ? Optional.empty() : Optional.of(Session.of(s, clock.millis()));
     }
 
-    /** Ends the user's live session now and commits it to the profile; false when there was none. */
+    /**
+     * Ends the user's live session now and commits it to the profile; false when there was none, or
+     * when its profile cannot be read (the session then stays live).
+     */
     public boolean endSession(String userId) {
         return maintenance.endSession(userId);
     }

@@ -10,9 +10,10 @@ import java.util.Objects;
  * another user's state, damaged), and the others of the same load could: thrown by
  * {@link io.profilekit.spi.ProfileStore#loadAll} with both. The engine then applies the events of the
  * readable users and rejects those of the unreadable ones, naming the problem (through Kafka they go
- * to the dead-letter topic), instead of failing the whole batch again and again; reads of an
- * unreadable profile fail with this exception. Such a profile is left as it is, for inspection;
- * {@link ProfileEngine#erase} still erases it.
+ * to the dead-letter topic), instead of failing the whole batch again and again; a read of an
+ * unreadable profile serves the engine's last-known-good copy of it, marked stale, or fails with this
+ * exception. Such a profile is left as it is, for inspection; {@link ProfileEngine#erase} still
+ * erases it.
  */
 public class UnreadableProfilesException extends ProfileStoreException {
     private static final long serialVersionUID = 1L;

@@ -211,4 +211,23 @@ class UncertainWritesTest {
             assertThat(e.get("u")).isEmpty();
         }
     }
+
+    @Test
+    void theSessionOfAWriteRecognisedAsLandedIsWrittenEvenWhenTheRoundsOwnWriteFails() {
+        CountingStore store = landsThenFails(2);
+        ProfileReducer withSessions = ProfileReducer.builder()
+                .on("page_view", (e, p) -> p.increment("page_views"))
+                .session((e, s) -> s.increment("events"))
+                .build();
+        try (ProfileEngine e = ProfileEngine.builder().reducer(withSessions).clock(clock).store(store).scheduler(false)
+                .storeRetries(0, Duration.ZERO).sessions(Duration.ofMinutes(30)).build()) {
+            // the write lands, its call fails: the session is not written, the write is kept as uncertain
+            assertThatThrownBy(() -> e.record(view("u", 1)).join()).hasCauseInstanceOf(ProfileStoreException.class);
+            assertThat(e.session("u")).isEmpty();
+            // the next call recognises it as landed (and owes its session), then its own write fails
+            assertThatThrownBy(() -> e.recordAll(List.of(view("u", 2))).join())
+                    .hasCauseInstanceOf(ProfileStoreException.class);
+            assertThat(e.session("u")).as("the recognised write's session").isPresent();
+        }
+    }
 }

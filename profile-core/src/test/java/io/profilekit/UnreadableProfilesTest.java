@@ -76,6 +76,10 @@ class UnreadableProfilesTest {
             Profile copy = e.get("bob").orElseThrow();
             assertThat(copy.freshness().stale()).isTrue();
             assertThat(copy.getLong("page_views")).contains(1L);
+            Map<String, Profile> both = e.getAll(List.of("ann", "bob"));
+            assertThat(both.get("ann").freshness().stale()).as("read as it is").isFalse();
+            assertThat(both.get("ann").getLong("page_views")).contains(2L);
+            assertThat(both.get("bob").freshness().stale()).isTrue();
             try (ProfileEngine other = ProfileEngine.builder().reducer(reducer).clock(clock).store(store)
                     .scheduler(false).build()) {
                 assertThatThrownBy(() -> other.getAll(List.of("ann", "bob")))

@@ -283,7 +283,7 @@ public final class JsonValues {
 
     /**
      * The most characters a decimal given as a value or amount may take written out in plain form
-     * ({@link BigDecimal#toPlainString()}): up to 1E+998 or down to 1E-997. Arithmetic on decimals
+     * ({@link BigDecimal#toPlainString()}): up to 1E+999 or down to 1E-998. Arithmetic on decimals
      * aligns their scales, so a value like {@code 1E+100000000} would make every sum it joins a
      * number of a hundred million digits; bounded inputs keep sums (and the states holding them)
      * bounded by {@link #MAX_STORED_DECIMAL_LENGTH}.
@@ -305,7 +305,7 @@ public final class JsonValues {
     public static BigDecimal checkDecimal(BigDecimal bd) {
         if (plainLength(bd) > MAX_DECIMAL_LENGTH) {
             throw new IllegalArgumentException("expected a decimal of at most " + MAX_DECIMAL_LENGTH
-                    + " characters written out (1E-997 to 1E+998), got " + describe(bd));
+                    + " characters written out (1E-998 to 1E+999), got " + describe(bd));
         }
         return bd;
     }
