@@ -236,6 +236,9 @@ public final class EventValidator {
      * through Kafka.
      */
     private static boolean checkDecimal(String field, BigDecimal bd, List<Violation> out) {
+        if (bd.precision() <= 18 && bd.scale() >= 0 && bd.scale() <= 30) {
+            return true; // short, within 64 bits when integral, well within a double otherwise: no string made
+        }
         String text = bd.toString();
         String problem;
         if (text.length() > JsonProblems.MAX_NUMBER_LENGTH) {

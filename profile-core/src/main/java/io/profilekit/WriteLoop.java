@@ -126,17 +126,21 @@ final class WriteLoop {
                 }
             }
         } finally {
-            List<ProfileChange> changes = landed == null || landed.isEmpty() ? List.of() : changes(landed);
+            boolean any = landed != null && !landed.isEmpty();
+            List<ProfileChange> changes = null;
             try {
-                if (batchListener != null) {
+                if (any && batchListener != null) {
                     // under the users' locks: the caller hears a change before anything that happens to
                     // those users after it, such as an erase and the tombstone it publishes
+                    changes = changes(landed);
                     deliver(changes, List.of(batchListener));
                 }
             } finally {
                 locks.unlock(held);
             }
-            deliver(changes, engine.listeners());
+            if (any && !engine.listeners().isEmpty()) {
+                deliver(changes != null ? changes : changes(landed), engine.listeners());
+            }
         }
     }
 
