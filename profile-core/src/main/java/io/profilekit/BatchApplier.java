@@ -261,8 +261,9 @@ final class BatchApplier {
         ProfileReducer reducer = engine.reducer();
         for (int i = 0; i < results.length; i++) {
             if (watermarks[i] == Long.MIN_VALUE || results[i].outcome() == RecordResult.Outcome.DUPLICATE
-                    || results[i].outcome() == RecordResult.Outcome.REJECTED) {
-                continue;
+                    || results[i].outcome() == RecordResult.Outcome.REJECTED
+                    || results[i].outcome() == RecordResult.Outcome.ERASED) {
+                continue; // an erased user's event is not handed on either: nothing of it is kept
             }
             boolean wanted = reducer.latePolicy() == LatePolicy.SIDE_OUTPUT
                     || (reducer.hasAttributeLatePolicies() && engine.reducer().reduce(events.get(i)).operations()

@@ -77,6 +77,23 @@ class LateEventsTest {
     }
 
     @Test
+    void aLateEventOfAnErasedUserIsDroppedNotHandedToTheSideOutput() {
+        List<Event> handed = new ArrayList<>();
+        try (ProfileEngine e = engine(views().latePolicy(LatePolicy.SIDE_OUTPUT).build(), (ev, src, wm) -> handed.add(ev))) {
+            clock.set(T0.plus(Duration.ofMinutes(95)));
+            e.recordAll(List.of(view("u", Duration.ofMinutes(90), "/now"), view("w", Duration.ofMinutes(90), "/now")))
+                    .join();
+            e.erase("u");
+            Event lateOfErased = view("u", Duration.ofMinutes(1), "/late");
+            Event lateOfOther = view("w", Duration.ofMinutes(2), "/late");
+            List<RecordResult> r = e.recordAll(List.of(lateOfErased, lateOfOther)).join();
+            assertThat(r).extracting(RecordResult::outcome).containsExactly(Outcome.ERASED, Outcome.LATE);
+            assertThat(handed).containsExactly(lateOfOther);
+            assertThat(e.metrics().lateSideOutput()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aPerAttributePolicyOverridesTheReducersOne() {
         try (ProfileEngine e = engine(views().latePolicy("recent_pages", LatePolicy.DROP).build(), null)) {
             e.record(view("u", Duration.ofMinutes(60), "/new")).join();
