@@ -240,31 +240,28 @@ public final class ProfileEngine implements AutoCloseable {
         Map<String, ProfileState> states;
         Map<String, Profile.Freshness> stale = Map.of();
         long readStarted = fallback.readStarting();
+        // when the store fails, the users to serve from a copy: all of them, or only those whose
+        // stored profile cannot be read (the others as read)
+        Collection<String> missing = List.of();
+        ProfileStoreException failure = null;
         try {
             states = storeCall(() -> store.loadAll(userIds));
-            for (ProfileState s : states.values()) {
-                fallback.loaded(s, now.toEpochMilli(), readStarted);
-            }
         } catch (UnreadableProfilesException e) {
-            // the readable ones as read; an unreadable one from this engine's copy, marked stale, or the failure
             states = new HashMap<>(e.readable());
-            for (ProfileState s : states.values()) {
-                fallback.loaded(s, now.toEpochMilli(), readStarted);
-            }
-            stale = new HashMap<>();
-            for (String id : e.problems().keySet()) {
-                FallbackCopies.Copy k = fallback.get(id);
-                if (k == null) {
-                    throw e;
-                }
-                states.put(id, k.state());
-                stale.put(id, new Profile.Freshness(true, Duration.ofMillis(Math.max(0, now.toEpochMilli() - k.atMillis()))));
-            }
+            missing = e.problems().keySet();
+            failure = e;
         } catch (ProfileStoreException e) {
-            StaleCopiesException offered = e instanceof StaleCopiesException s ? s : null;
             states = new HashMap<>();
+            missing = userIds;
+            failure = e;
+        }
+        for (ProfileState s : states.values()) {
+            fallback.loaded(s, now.toEpochMilli(), readStarted);
+        }
+        if (failure != null) {
+            StaleCopiesException offered = failure instanceof StaleCopiesException s ? s : null;
             stale = new HashMap<>();
-            for (String id : userIds) {
+            for (String id : missing) {
                 FallbackCopies.Copy k = fallback.get(id);
                 Duration own = k == null ? null : Duration.ofMillis(Math.max(0, now.toEpochMilli() - k.atMillis()));
                 Duration theirs = offered == null ? null : offered.ages().get(id);
@@ -278,7 +275,7 @@ public final class ProfileEngine implements AutoCloseable {
                     states.put(id, k.state());
                     stale.put(id, new Profile.Freshness(true, own));
                 } else {
-                    throw e;
+                    throw failure;
                 }
             }
         }
